@@ -1,0 +1,122 @@
+"""`python -m mockserver` / `relation-mock`: serve the mock with uvicorn (the one place that imports it)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from dataclasses import fields
+from pathlib import Path
+
+from mockserver.errors import StartupError
+from mockserver.settings import Settings
+
+_DEFAULTS = {f.name: f.default for f in fields(Settings)}
+_ENV_SETTINGS = "RELATION_MOCK_SETTINGS"
+
+
+def parse_args(argv: list[str] | None = None) -> Settings:
+    parser = argparse.ArgumentParser(
+        prog="relation-mock",
+        description="Mock of the SuperOffice WebAPI PUT/GET /api/v1/Relation/{id}, driven by its OpenAPI spec.",
+    )
+    parser.add_argument("--host", default=_DEFAULTS["host"])
+    parser.add_argument("--port", type=int, default=_DEFAULTS["port"])
+    parser.add_argument("--spec", type=Path, default=_DEFAULTS["spec_path"], help="OpenAPI document to serve")
+    parser.add_argument("--state", type=Path, help="SQLite file that keeps relations across restarts")
+    parser.add_argument("--fixtures", type=Path, help="JSON file of relations to start with")
+    parser.add_argument(
+        "--auth", choices=("on", "off"), default="on", help="require credentials (default on)"
+    )
+    parser.add_argument("--auth-users", type=Path, help="JSON file restricting the accepted credentials")
+    parser.add_argument("--no-cors", action="store_true", help="answer no CORS headers")
+    parser.add_argument("--quiet", action="store_true", help="no access log line per request")
+    parser.add_argument("--max-body", type=int, default=_DEFAULTS["max_body"], help="largest body in bytes")
+    parser.add_argument("--body-timeout", type=float, default=_DEFAULTS["body_timeout"], help="seconds")
+    parser.add_argument("--journal-size", type=int, default=_DEFAULTS["journal_size"])
+    parser.add_argument("--workers", type=int, default=1, help="processes sharing one SQLite state file")
+    args = parser.parse_args(argv)
+    if args.workers < 1 or args.max_body < 1 or args.journal_size < 1 or args.body_timeout <= 0:
+        parser.error("--workers, --max-body, --journal-size and --body-timeout must be positive")
+    return Settings(
+        host=args.host,
+        port=args.port,
+        spec_path=args.spec,
+        state_file=args.state,
+        fixtures_file=args.fixtures,
+        auth=args.auth == "on",
+        auth_users_file=args.auth_users,
+        cors=not args.no_cors,
+        quiet=args.quiet,
+        max_body=args.max_body,
+        body_timeout=args.body_timeout,
+        journal_size=args.journal_size,
+        workers=args.workers,
+    )
+
+
+def _settings_to_env(settings: Settings) -> str:
+    import json
+
+    return json.dumps(
+        {
+            k: (str(v) if isinstance(v, Path) else v)
+            for k, v in ((f.name, getattr(settings, f.name)) for f in fields(Settings))
+        }
+    )
+
+
+def app_from_env():  # type: ignore[no-untyped-def]
+    """Factory for uvicorn's worker processes (`--workers N`): settings travel in the environment."""
+    import json
+
+    from mockserver.app import create_app
+
+    raw = json.loads(os.environ[_ENV_SETTINGS])
+    paths = {"spec_path", "state_file", "fixtures_file", "auth_users_file"}
+    return create_app(
+        Settings(**{k: (Path(v) if k in paths and v is not None else v) for k, v in raw.items()})
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = parse_args(argv)
+    import uvicorn
+
+    from mockserver.app import create_app
+
+    common = dict(
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        access_log=False,
+        loop="uvloop",
+        http="httptools",
+        timeout_graceful_shutdown=10,
+        server_header=False,
+    )
+    try:
+        if settings.workers > 1:
+            if settings.state_file is None:  # workers share state only through SQLite
+                tmp = Path(tempfile.mkdtemp(prefix="relation-mock-")) / "state.sqlite3"
+                settings = Settings(
+                    **{**{f.name: getattr(settings, f.name) for f in fields(Settings)}, "state_file": tmp}
+                )
+            create_app(settings)  # fail here, once, with a clear message, rather than in N workers
+            os.environ[_ENV_SETTINGS] = _settings_to_env(settings)
+            uvicorn.run("mockserver.__main__:app_from_env", factory=True, workers=settings.workers, **common)
+            return 0
+        app = create_app(settings)
+    except StartupError as exc:
+        print(f"relation-mock: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
+    print(
+        f"relation-mock: serving http://{settings.host}:{settings.port} (Swagger UI at /ui/)", file=sys.stderr
+    )
+    uvicorn.run(app, **common)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

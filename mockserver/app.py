@@ -1,0 +1,166 @@
+"""create_app(settings): the Connexion app, built from the spec once, ready for uvicorn.
+
+Connexion routes by the spec (unknown operationIds fail here, at start-up). Its per-request
+parameter decorator and validators are not used: each operation is a plain async function of a
+Starlette Request, and bodies are checked by validators compiled once from the same spec.
+Outermost, three pure ASGI middlewares: request journal/log, CORS, body limits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from connexion import AsyncApp
+from connexion.apps.abstract import AbstractApp
+from connexion.apps.asynchronous import AsyncApi, AsyncASGIApp
+from connexion.exceptions import ResolverError
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.middleware.exceptions import ExceptionMiddleware
+from connexion.middleware.lifespan import LifespanMiddleware
+from connexion.middleware.routing import RoutingMiddleware
+from connexion.middleware.server_error import ServerErrorMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from connexion.options import SwaggerUIOptions
+from connexion.resolver import Resolver
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mockserver.auth import AllowList, Authenticator
+from mockserver.bodyguard import BodyGuardMiddleware
+from mockserver.entity import EntityModel
+from mockserver.errors import ApiError, SpecError
+from mockserver.fixtures import load_fixtures
+from mockserver.handlers.admin import AdminHandlers
+from mockserver.handlers.relation import RelationHandlers
+from mockserver.journal import Journal, RecorderMiddleware
+from mockserver.responses import error_answer
+from mockserver.settings import ADMIN_SPEC, Settings
+from mockserver.spec import SpecModel
+from mockserver.store import open_store
+
+Handler = Callable[[Request], Any]
+
+
+class _Endpoint:
+    """An operation as a bare ASGI app: one Request in, one Response out, nothing else per call."""
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self.handler(Request(scope, receive))
+        await response(scope, receive, send)
+
+
+class _EndpointApi(AsyncApi):
+    def make_operation(self, operation: Any) -> Any:
+        return _Endpoint(operation.function)
+
+
+class _EndpointASGIApp(AsyncASGIApp):
+    api_cls = _EndpointApi
+
+
+class SpecApp(AsyncApp):
+    """Connexion's AsyncApp, with operations called as `_Endpoint`s (see the module docstring)."""
+
+    def __init__(self, import_name: str, **kwargs: Any) -> None:
+        self._middleware_app = _EndpointASGIApp()
+        AbstractApp.__init__(self, import_name, **kwargs)
+
+
+def _resolver(table: dict[str, Handler]) -> Resolver:
+    def resolve(operation_id: str) -> Handler:
+        try:
+            return table[operation_id]
+        except KeyError:
+            raise ResolverError(
+                f"The spec names operationId {operation_id!r}, which has no handler. Handlers exist for: "
+                f"{', '.join(sorted(table))}."
+            ) from None
+
+    return Resolver(resolve)
+
+
+def _vendor_error(status: int, error_type: str, message: str) -> Callable[..., Any]:
+    async def handle(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        text = message.format(method=request.method, path=request.url.path)
+        body = ApiError(status, error_type, text).body()
+        import orjson
+
+        return ConnexionResponse(
+            status_code=status, body=orjson.dumps(body), content_type="application/json; charset=utf-8"
+        )
+
+    return handle
+
+
+def create_app(settings: Settings | None = None) -> ASGIApp:
+    """Build the whole mock for one set of settings; raises StartupError subclasses with the fix."""
+    settings = settings or Settings()
+    spec = SpecModel.load(settings.spec_path)
+    entity = EntityModel.from_spec(spec)
+    fixtures = load_fixtures(spec, entity, settings.fixtures_file)
+    store = open_store(settings.state_file, fixtures)
+    allow = AllowList.load(settings.auth_users_file) if settings.auth_users_file else None
+    journal = Journal(settings.journal_size, settings.journal_body_bytes)
+    relation = RelationHandlers(spec, entity, store, Authenticator(settings.auth, allow))
+    admin = AdminHandlers(store, journal, len(fixtures))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    app = SpecApp(
+        __name__,
+        lifespan=lifespan,
+        middlewares=[
+            ServerErrorMiddleware,
+            ExceptionMiddleware,
+            SwaggerUIMiddleware,
+            RoutingMiddleware,
+            LifespanMiddleware,
+        ],
+        swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui", spec_path="/openapi.json"),
+    )
+    try:
+        app.add_api(spec.document, resolver=_resolver(relation.table()), name="relation")
+        app.add_api(
+            ADMIN_SPEC,
+            resolver=_resolver(admin.table()),
+            name="admin",
+            swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
+        )
+    except ResolverError as exc:
+        raise SpecError(str(exc)) from exc
+    app.add_error_handler(404, _vendor_error(404, "SoNotFoundException", "No resource at {path}."))
+    app.add_error_handler(
+        405, _vendor_error(405, "MethodNotAllowedException", "{method} is not allowed on {path}.")
+    )
+    app.add_error_handler(
+        Exception,
+        _vendor_error(500, "InternalServerError", "The mock failed on {method} {path}; this is a bug."),
+    )
+    app.add_error_handler(ApiError, _api_error)
+
+    outer: ASGIApp = BodyGuardMiddleware(app, max_body=settings.max_body, timeout=settings.body_timeout)
+    if settings.cors:
+        outer = CORSMiddleware(
+            outer,
+            allow_origin_regex=".*",
+            allow_credentials=True,
+            allow_methods=["GET", "PUT", "POST", "DELETE", "OPTIONS"],
+            allow_headers=["*"],
+            expose_headers=["Last-Modified", "WWW-Authenticate", "Content-Type"],
+            max_age=600,
+        )
+    return RecorderMiddleware(outer, journal, quiet=settings.quiet)
+
+
+async def _api_error(request: ConnexionRequest, exc: ApiError) -> ConnexionResponse:
+    response = error_answer(exc, "application/json")
+    return ConnexionResponse(status_code=exc.status, body=response.body, headers=dict(response.headers))

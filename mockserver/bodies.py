@@ -1,0 +1,180 @@
+"""Request bodies in all seven content types, read into the entity a PUT saves.
+
+JSON, XML and form bodies carry the whole entity; a merge patch (RFC 7396) or a JSON Patch
+(RFC 6902) is applied to the stored relation. Every result is checked against the spec's schema,
+and every failing field is reported, before anything is saved.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+import json_merge_patch
+import jsonpatch
+import jsonpointer
+
+from mockserver import xmlcodec
+from mockserver.entity import EntityModel
+from mockserver.errors import ApiError, Violation
+from mockserver.negotiation import media_type
+from mockserver.spec import SpecModel
+from mockserver.validation import BodyValidator
+
+MISSING_BODY = "Entity to save is not in request body."
+_INTEGER = re.compile(r"^[+-]?\d{1,20}$")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
+        raise ValueError(f"duplicate key {twice!r}")
+    return out
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def parse_json(data: bytes) -> Any:
+    """Strict JSON: UTF-8 only, no NaN/Infinity, no duplicate keys, bounded nesting."""
+    try:
+        text = data.decode("utf-8-sig")
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+    except UnicodeDecodeError as exc:
+        raise ApiError(
+            400,
+            "JsonException",
+            f"The body is not UTF-8: {exc.reason} at byte {exc.start}.",
+            violations=[Violation("body", "invalid UTF-8")],
+        ) from exc
+    except RecursionError as exc:
+        raise ApiError(
+            400,
+            "JsonException",
+            "The JSON body is nested too deeply.",
+            violations=[Violation("body", "nested too deeply")],
+        ) from exc
+    except ValueError as exc:
+        raise ApiError(
+            400,
+            "JsonException",
+            f"The JSON body is not valid: {exc}.",
+            violations=[Violation("body", str(exc))],
+        ) from exc
+
+
+class BodyReader:
+    """Reads a PUT body of any of the spec's request media types into the fields to save."""
+
+    def __init__(self, spec: SpecModel, entity: EntityModel) -> None:
+        content = spec.put.request_content
+        self.consumes = tuple(content)
+        self._schemas = {media: body.get("schema", {}) for media, body in content.items()}
+        self._validators = {media: BodyValidator(schema) for media, schema in self._schemas.items()}
+        self._entity = entity
+        self._entity_validator = BodyValidator(spec.schemas["ContactRelationEntity"])
+        self._carrier_members = {
+            name: {sub.lower(): sub for sub in schema.get("properties", {})}
+            for name, schema in spec.schemas["ContactRelationEntity"]["properties"].items()
+        }
+
+    def read(
+        self, content_type: str, data: bytes, previous: Mapping[str, Any] | None, blank: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The entity fields a PUT saves; ApiError (400, 409, 415) when the body cannot be used."""
+        if not data.strip():
+            raise ApiError(
+                400, "ArgumentNullException", MISSING_BODY, violations=[Violation("body", "missing")]
+            )
+        media = media_type(content_type)
+        if media not in self._validators:
+            shown = media or "no Content-Type"
+            raise ApiError(
+                415,
+                "UnsupportedMediaTypeException",
+                f"Cannot read a body of type {shown!r}. Send one of: {', '.join(self.consumes)}.",
+            )
+        if media.endswith("xml"):
+            body: Any = xmlcodec.loads(data, self._schemas[media])
+        elif media == "application/x-www-form-urlencoded":
+            body = self._form(data, self._schemas[media])
+        else:
+            body = parse_json(data)
+            if body is None:
+                raise ApiError(
+                    400, "ArgumentNullException", MISSING_BODY, violations=[Violation("body", "null")]
+                )
+        problems = self._validators[media].violations(body)
+        if problems:
+            raise ApiError.invalid(problems)
+        if media == "application/merge-patch+json":
+            return self._checked(json_merge_patch.merge(copy.deepcopy(dict(previous or blank)), body))
+        if media == "application/json-patch+json":
+            return self._checked(self._json_patch(previous or blank, body))
+        return body
+
+    def _checked(self, result: Any) -> dict[str, Any]:
+        problems = self._entity_validator.violations(result)
+        if problems:
+            raise ApiError.invalid(problems)
+        return result
+
+    def _form(self, data: bytes, schema: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            pairs = parse_qsl(
+                data.decode("utf-8"), keep_blank_values=True, strict_parsing=True, max_num_fields=200
+            )
+        except UnicodeDecodeError as exc:
+            raise ApiError(
+                400,
+                "FormatException",
+                f"The form body is not UTF-8: {exc.reason} at byte {exc.start}.",
+                violations=[Violation("body", "invalid UTF-8")],
+            ) from exc
+        except ValueError as exc:
+            raise ApiError(
+                400,
+                "FormatException",
+                f"The form body is not valid: {exc}.",
+                violations=[Violation("body", str(exc))],
+            ) from exc
+        props: Mapping[str, Any] = schema.get("properties", {})
+        by_lower = {name.lower(): name for name in props}
+        out: dict[str, Any] = {}
+        for key, value in pairs:
+            name = by_lower.get(key.lower(), key)
+            if props.get(name, {}).get("type") == "integer":
+                if value.strip() == "":
+                    continue
+                out[name] = int(value) if _INTEGER.match(value.strip()) else value
+            else:
+                out[name] = value
+        return out
+
+    def _pointer(self, path: str) -> str:
+        """`comment`, `/Comment` and `/COMMENT` all name /Comment; carrier members likewise."""
+        parts = path.lstrip("/").split("/")
+        top = self._entity.canonical(parts[0]) or parts[0]
+        rest = [self._carrier_members.get(top, {}).get(part.lower(), part) for part in parts[1:]]
+        return "/" + "/".join([top, *rest])
+
+    def _json_patch(self, base: Mapping[str, Any], operations: list[dict[str, Any]]) -> Any:
+        normalized = [{**op, "path": self._pointer(op["path"])} for op in operations]
+        try:
+            return jsonpatch.apply_patch(copy.deepcopy(dict(base)), normalized)
+        except jsonpatch.JsonPatchTestFailed as exc:
+            raise ApiError(409, "JsonPatchTestFailedException", f"Test operation failed: {exc}.") from exc
+        except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException, TypeError, KeyError) as exc:
+            raise ApiError(
+                400,
+                "JsonPatchException",
+                f"The JSON Patch cannot be applied: {exc}.",
+                violations=[Violation("body", str(exc))],
+            ) from exc

@@ -1,0 +1,88 @@
+"""Body limits as a pure ASGI middleware: 413 before reading an oversized body, 408 for a stalled one.
+
+A declared Content-Length over the limit is refused at once, without reading a byte of it; a
+chunked body is counted as it arrives. The body is read whole before the app runs; a client that stops sending mid-body gets 408 after
+`body_timeout` seconds instead of holding a worker forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+def _error(status: int, error_type: str, message: str) -> tuple[dict[str, object], bytes]:
+    body = orjson.dumps(
+        {"Error": True, "ErrorType": error_type, "ErrorMessage": message, "ErrorSource": "SuperOffice.WebApi"}
+    )
+    start = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [
+            (b"content-type", b"application/json; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+        ],
+    }
+    return start, body
+
+
+class BodyGuardMiddleware:
+    def __init__(self, app: ASGIApp, *, max_body: int, timeout: float) -> None:
+        self.app = app
+        self.max_body = max_body
+        self.timeout = timeout
+        self._too_large = _error(413, "PayloadTooLargeException", f"Request body exceeds {max_body} bytes.")
+        self._too_slow = _error(
+            408, "RequestTimeoutException", f"The request body did not arrive within {timeout:g} seconds."
+        )
+        self._bad_length = _error(
+            400, "BadHttpRequestException", "The Content-Length header is not a number."
+        )
+
+    async def _reply(self, send: Send, reply: tuple[dict[str, object], bytes]) -> None:
+        await send(reply[0])
+        await send({"type": "http.response.body", "body": reply[1]})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    await self._reply(send, self._bad_length)
+                    return
+                if declared > self.max_body:
+                    await self._reply(send, self._too_large)
+                    return
+        body = bytearray()
+        try:
+            async with asyncio.timeout(self.timeout):
+                more = True
+                while more:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return
+                    body += message.get("body", b"")
+                    if len(body) > self.max_body:
+                        await self._reply(send, self._too_large)
+                        return
+                    more = message.get("more_body", False)
+        except TimeoutError:
+            await self._reply(send, self._too_slow)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)

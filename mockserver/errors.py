@@ -1,0 +1,101 @@
+"""The mock's exceptions.
+
+MockServerError                 root of everything this package raises
+├── StartupError                the server cannot start: nothing is served
+│   ├── SpecError               the spec is missing, invalid, or names an operation with no handler
+│   ├── StateFileError          the --state file is corrupt or not ours (never silently replaced)
+│   └── ConfigFileError         a --fixtures or --auth-users file is unreadable or malformed
+└── ApiError                    a request is refused; rendered in the vendor's error shape
+    └── PreconditionFailed      If-Unmodified-Since is older than the stored UpdatedDate
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+
+class MockServerError(Exception):
+    """Root of the mock server's exceptions."""
+
+
+class StartupError(MockServerError):
+    """The server cannot start; the message says what to fix."""
+
+
+class SpecError(StartupError):
+    """The OpenAPI document cannot drive the server."""
+
+
+class StateFileError(StartupError):
+    """The state file cannot be used."""
+
+
+class ConfigFileError(StartupError):
+    """A fixtures or auth-users file cannot be used."""
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One thing wrong with a request: which field, and what is wrong with it."""
+
+    field: str
+    problem: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"Field": self.field, "Problem": self.problem}
+
+
+class ApiError(MockServerError):
+    """A request the API refuses, with the status and the vendor's error fields."""
+
+    def __init__(
+        self,
+        status: int,
+        error_type: str,
+        message: str,
+        *,
+        violations: Sequence[Violation] = (),
+        headers: Mapping[str, str] | None = None,
+        source: str = "SuperOffice.WebApi",
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error_type = error_type
+        self.message = message
+        self.violations = tuple(violations)
+        self.headers = dict(headers or {})
+        self.source = source
+
+    def body(self) -> dict[str, object]:
+        """The error body in the vendor's shape (plus `Violations` when there are any)."""
+        out: dict[str, object] = {
+            "Error": True,
+            "ErrorType": self.error_type,
+            "ErrorMessage": self.message,
+            "ErrorSource": self.source,
+        }
+        if self.violations:
+            out["Violations"] = [v.as_dict() for v in self.violations]
+        return out
+
+    @classmethod
+    def invalid(cls, violations: Sequence[Violation]) -> ApiError:
+        """400 naming every failing field, not only the first."""
+        parts = "; ".join(f"{v.field}: {v.problem}" for v in violations)
+        noun = "property" if len(violations) == 1 else "properties"
+        return cls(
+            400, "ValidationException", f"{len(violations)} invalid {noun}: {parts}", violations=violations
+        )
+
+
+class PreconditionFailed(ApiError):
+    """The entity changed after the client's If-Unmodified-Since."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            412,
+            "PreconditionFailedException",
+            "Update stopped because ContactRelationEntity has changed since the requested "
+            "If-Unmodified-Since timestamp.",
+        )

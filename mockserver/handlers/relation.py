@@ -1,0 +1,192 @@
+"""The relation API's operations: PUT (update or create) and GET of /api/v1/Relation/{id}.
+
+Each request runs the same steps in the order a real server would: credentials (401), the id
+(400/404), the Accept header (406), the body (400/409/413/415), the mock's Prefer switches, then
+the store (412) and the answer, with `$select` applied.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mockserver.auth import Authenticator
+from mockserver.bodies import BodyReader
+from mockserver.dynamic import generate
+from mockserver.entity import EntityModel, parse_date
+from mockserver.errors import ApiError, Violation
+from mockserver.negotiation import Negotiator
+from mockserver.prefer import Preferences, preferences
+from mockserver.projection import apply_select, parse_select
+from mockserver.responses import answer, error_answer
+from mockserver.spec import GET_OPERATION, PUT_OPERATION, OperationModel, SpecModel
+from mockserver.store import Store
+
+INT32 = (-(2**31), 2**31 - 1)
+
+
+def http_date(value: str | None) -> datetime | None:
+    """An HTTP-date in any of RFC 9110's three forms; None when absent or unparsable (then ignored)."""
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def last_modified(stored: dict[str, Any]) -> dict[str, str]:
+    moment = parse_date(str(stored.get("UpdatedDate") or ""))
+    return {"Last-Modified": format_datetime(moment, usegmt=True)} if moment and moment.year > 1 else {}
+
+
+class RelationHandlers:
+    """Handlers bound to one server's spec, store and credentials."""
+
+    def __init__(
+        self, spec: SpecModel, entity: EntityModel, store: Store, authenticator: Authenticator
+    ) -> None:
+        self.spec = spec
+        self.entity = entity
+        self.store = store
+        self.auth = authenticator
+        self.reader = BodyReader(spec, entity)
+        self.negotiator = Negotiator(spec.put.produces(200))
+        self.put_op = spec.put
+        self.get_op = spec.operations.get(GET_OPERATION)
+
+    def table(self) -> dict[str, Any]:
+        out: dict[str, Any] = {PUT_OPERATION: self.put}
+        if self.get_op is not None:
+            out[GET_OPERATION] = self.get
+        return out
+
+    # -- steps shared by both operations ------------------------------------------------------
+
+    def _relation_id(self, request: Request) -> int:
+        raw = request.path_params.get("id")
+        if not isinstance(raw, int) or not INT32[0] <= raw <= INT32[1]:
+            raise ApiError(
+                400,
+                "ArgumentException",
+                f"The id {raw!r} is not a 32-bit integer (expected {INT32[0]}..{INT32[1]}).",
+                violations=[Violation("id", "not a 32-bit integer")],
+            )
+        return raw
+
+    def _base_url(self, request: Request) -> str:
+        host = request.headers.get("host") or "{}:{}".format(
+            *(request.scope.get("server") or ("127.0.0.1", 80))
+        )
+        return f"{request.scope.get('scheme', 'http')}://{host}"
+
+    def _forced(self, op: OperationModel, prefs: Preferences, media: str) -> Response | None:
+        if not prefs.forced:
+            return None
+        status = prefs.code or 200
+        if status not in op.responses:
+            raise ApiError(
+                400,
+                "ArgumentException",
+                f"Prefer code={status} is not documented for {op.operation_id}; documented: "
+                f"{', '.join(map(str, op.statuses))}.",
+                violations=[Violation("Prefer", "undocumented status")],
+            )
+        if status == 200 and not prefs.example and not prefs.dynamic:
+            return None  # the real behaviour is the documented 200
+        schema = op.response_schema(status)
+        headers = {"WWW-Authenticate": self.auth_header} if status == 401 else {}
+        root = "ContactRelationEntity" if status < 300 else "Error"
+        if prefs.dynamic and schema is not None:
+            body = generate(schema, random.Random(prefs.seed))
+            return answer(status, body, media, root, headers)
+        examples = op.examples(status)
+        name = prefs.example or next(iter(examples), None)
+        if name is None:
+            return answer(status, None, media, root, headers)
+        if name not in examples:
+            raise ApiError(
+                400,
+                "ArgumentException",
+                f"Prefer example={name!r} is not an example of status {status}; examples: "
+                f"{', '.join(examples) or 'none'}.",
+                violations=[Violation("Prefer", "unknown example")],
+            )
+        return answer(status, examples[name], media, root, headers)
+
+    auth_header = 'Basic realm="SuperOffice", Bearer, SOTicket'
+
+    def _caller(self, request: Request) -> dict[str, Any]:
+        headers = request.headers
+        return self.auth.caller(headers.get("authorization"), headers.get("x-xsrf-token"))
+
+    # -- operations ----------------------------------------------------------------------------
+
+    async def put(self, request: Request) -> Response:
+        headers = request.headers
+        accept = headers.get("accept", "")
+        try:
+            caller = self._caller(request)
+            relation_id = self._relation_id(request)
+            media = self.negotiator.choose(accept)
+            data = await request.body()
+            query = request.query_params
+            prefs = preferences(headers.get("prefer"), query)
+            blank = self.entity.blank(relation_id)
+            previous = self.store.get(relation_id)
+            body = self.reader.read(headers.get("content-type", ""), data, previous, blank)
+            forced = self._forced(self.put_op, prefs, media)
+            if forced is not None:
+                return forced
+            now = datetime.now(UTC)
+
+            def change(current: dict[str, Any] | None) -> dict[str, Any]:
+                source = body
+                if current is not previous and headers.get("content-type", "").lower().startswith(
+                    ("application/merge-patch", "application/json-patch")
+                ):  # another writer got in between: apply the patch to what is stored now
+                    source = self.reader.read(headers.get("content-type", ""), data, current, blank)
+                return self.entity.replace(current, source, relation_id=relation_id, caller=caller, now=now)
+
+            saved = self.store.write(relation_id, change, http_date(headers.get("if-unmodified-since")))
+        except ApiError as error:
+            return error_answer(error, self.negotiator.xml_or_json(accept))
+        rendered = self.entity.render(saved, self._base_url(request))
+        selected = apply_select(rendered, parse_select(query.get("$select", "")))
+        return answer(200, selected, media, headers=last_modified(saved))
+
+    async def get(self, request: Request) -> Response:
+        headers = request.headers
+        accept = headers.get("accept", "")
+        try:
+            self._caller(request)
+            relation_id = self._relation_id(request)
+            media = self.negotiator.choose(accept)
+            query = request.query_params
+            assert self.get_op is not None
+            forced = self._forced(self.get_op, preferences(headers.get("prefer"), query), media)
+            if forced is not None:
+                return forced
+            stored = self.store.get(relation_id)
+            if stored is None:
+                raise ApiError(
+                    404,
+                    "SoNotFoundException",
+                    f"ContactRelationEntity id {relation_id} not found",
+                    source="SuperOffice.Services.Implementation",
+                )
+        except ApiError as error:
+            return error_answer(error, self.negotiator.xml_or_json(accept))
+        since = http_date(headers.get("if-modified-since"))
+        updated = parse_date(str(stored.get("UpdatedDate") or ""))
+        if since is not None and updated is not None and updated.replace(microsecond=0) <= since:
+            return answer(304, None, media, headers=last_modified(stored))
+        rendered = self.entity.render(stored, self._base_url(request))
+        selected = apply_select(rendered, parse_select(query.get("$select", "")))
+        return answer(200, selected, media, headers=last_modified(stored))

@@ -1,0 +1,96 @@
+"""The request journal and the access log: what came in, what went out, with credentials hidden.
+
+A pure ASGI middleware. The journal is a bounded deque (`--journal-size`), bodies are cut to
+`journal_body_bytes`, so memory stays flat however long the mock runs. One log line per request
+(method, path, status, ms) goes to stderr unless `--quiet`.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import deque
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+SECRET_HEADERS = frozenset(
+    {b"authorization", b"x-xsrf-token", b"cookie", b"so-apptoken", b"proxy-authorization"}
+)
+
+
+def redact(name: bytes, value: bytes) -> str:
+    """`Basic dGplMDpUamUw` -> `Basic ***`: the scheme stays visible, the credential never."""
+    if name.lower() not in SECRET_HEADERS:
+        return value.decode("latin-1")
+    scheme, _, rest = value.decode("latin-1").partition(" ")
+    return f"{scheme} ***" if rest else "***"
+
+
+class Journal:
+    """The last N requests, for GET /__admin/requests."""
+
+    def __init__(self, size: int, body_bytes: int) -> None:
+        self.entries: deque[dict[str, Any]] = deque(maxlen=size)
+        self.body_bytes = body_bytes
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+
+class RecorderMiddleware:
+    """Journals every request (except the journal's own) and writes the access log line."""
+
+    def __init__(self, app: ASGIApp, journal: Journal, *, quiet: bool) -> None:
+        self.app = app
+        self.journal = journal
+        self.quiet = quiet
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+        chunks: list[bytes] = []
+        kept = 0
+        limit = self.journal.body_bytes
+
+        async def receive_and_keep() -> Message:
+            nonlocal kept
+            message = await receive()
+            if message["type"] == "http.request" and kept < limit:
+                body = message.get("body", b"")[: limit - kept]
+                chunks.append(body)
+                kept += len(body)
+            return message
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive_and_keep, send_and_note)
+        finally:
+            elapsed = (time.perf_counter() - started) * 1000
+            path = scope.get("path", "")
+            if not path.startswith("/__admin/requests"):
+                self.journal.entries.append(
+                    {
+                        "Time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                        "Method": scope["method"],
+                        "Path": path,
+                        "Query": scope.get("query_string", b"").decode("latin-1"),
+                        "Headers": {
+                            name.decode("latin-1"): redact(name, value) for name, value in scope["headers"]
+                        },
+                        "Body": b"".join(chunks).decode("utf-8", "replace"),
+                        "Status": status,
+                        "DurationMs": round(elapsed, 2),
+                    }
+                )
+            if not self.quiet:
+                sys.stderr.write(f"{scope['method']} {path} {status} {elapsed:.1f}ms\n")

@@ -1,0 +1,140 @@
+"""The OpenAPI document, loaded and resolved once at start-up into the facts the server needs.
+
+Nothing here runs per request: handlers read plain attributes of `SpecModel`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from openapi_spec_validator import validate as validate_spec
+
+from mockserver.errors import SpecError
+
+PUT_OPERATION = "v1ContactRelationEntity_PutContactRelationEntity"
+GET_OPERATION = "v1ContactRelationEntity_GetContactRelationEntity"
+ENTITY_PATH = "/api/v1/Relation/{id}"
+
+
+def load_document(path: Path) -> dict[str, Any]:
+    """Read and validate an OpenAPI document; a broken one stops the server with the reason."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SpecError(f"Cannot read the spec {path}: {exc.strerror}. Pass --spec PATH.") from exc
+    except yaml.YAMLError as exc:
+        raise SpecError(f"The spec {path} is not valid YAML: {exc}") from exc
+    try:
+        validate_spec(document)
+    except Exception as exc:
+        raise SpecError(f"The spec {path} is not a valid OpenAPI document: {exc}") from exc
+    return document
+
+
+def resolve(document: Mapping[str, Any], node: Any, _seen: tuple[str, ...] = ()) -> Any:
+    """Inline every local `$ref` (the spec has no recursive schemas)."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            if ref in _seen:
+                raise SpecError(f"The spec has a recursive $ref {ref}; the mock cannot inline it.")
+            target: Any = document
+            for part in ref.removeprefix("#/").split("/"):
+                target = target[part.replace("~1", "/").replace("~0", "~")]
+            return resolve(document, target, (*_seen, ref))
+        return {key: resolve(document, value, _seen) for key, value in node.items()}
+    if isinstance(node, list):
+        return [resolve(document, item, _seen) for item in node]
+    return node
+
+
+@dataclass(frozen=True, slots=True)
+class OperationModel:
+    """What one operation documents: parameters, bodies, statuses and their examples."""
+
+    operation_id: str
+    parameters: tuple[dict[str, Any], ...]
+    request_content: Mapping[str, dict[str, Any]]
+    responses: Mapping[int, dict[str, Any]]
+
+    @property
+    def statuses(self) -> tuple[int, ...]:
+        return tuple(sorted(self.responses))
+
+    def examples(self, status: int) -> dict[str, Any]:
+        """Named examples of a status (JSON media types first), name -> value."""
+        out: dict[str, Any] = {}
+        for media in self.responses.get(status, {}).get("content", {}).values():
+            if "example" in media:
+                out.setdefault("default", media["example"])
+            for name, example in media.get("examples", {}).items():
+                out.setdefault(name, example.get("value"))
+        return out
+
+    def response_schema(self, status: int) -> dict[str, Any] | None:
+        for media in self.responses.get(status, {}).get("content", {}).values():
+            if "schema" in media:
+                return media["schema"]
+        return None
+
+    def produces(self, status: int) -> tuple[str, ...]:
+        return tuple(self.responses.get(status, {}).get("content", {}))
+
+
+@dataclass(frozen=True, slots=True)
+class SpecModel:
+    """The resolved document plus the facts handlers look up."""
+
+    document: dict[str, Any]
+    operations: Mapping[str, OperationModel]
+    schemas: Mapping[str, dict[str, Any]]
+
+    @classmethod
+    def load(cls, path: Path) -> SpecModel:
+        raw = load_document(path)
+        resolved = resolve(raw, raw)
+        operations: dict[str, OperationModel] = {}
+        for item in resolved.get("paths", {}).values():
+            shared = item.get("parameters", [])
+            for method, op in item.items():
+                if method == "parameters" or not isinstance(op, dict) or "operationId" not in op:
+                    continue
+                operations[op["operationId"]] = OperationModel(
+                    operation_id=op["operationId"],
+                    parameters=(*shared, *op.get("parameters", [])),
+                    request_content=op.get("requestBody", {}).get("content", {}),
+                    responses={int(code): body for code, body in op.get("responses", {}).items()},
+                )
+        schemas = resolved.get("components", {}).get("schemas", {})
+        model = cls(document=resolved, operations=operations, schemas=schemas)
+        model._check()
+        return model
+
+    def _check(self) -> None:
+        missing = [
+            name
+            for name in ("ContactRelationEntity", "ContactRelationEntityWithLinks", "Error")
+            if name not in self.schemas
+        ]
+        if missing:
+            raise SpecError(f"The spec has no schema named {', '.join(missing)}; the mock needs them.")
+        if PUT_OPERATION not in self.operations:
+            raise SpecError(
+                f"The spec has no operation {PUT_OPERATION}; it is the endpoint this mock serves."
+            )
+
+    @property
+    def put(self) -> OperationModel:
+        return self.operations[PUT_OPERATION]
+
+    @property
+    def entity(self) -> dict[str, Any]:
+        """The response entity schema: the property order every answer follows."""
+        return self.schemas["ContactRelationEntityWithLinks"]
+
+    def example(self, name: str) -> Any:
+        return self.document["components"]["examples"][name]["value"]

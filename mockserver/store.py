@@ -1,0 +1,159 @@
+"""Where relations live: in memory, or in a SQLite file that survives restarts and kills.
+
+A write is one step: read the current relation, check If-Unmodified-Since, build the new one,
+save it. In memory that step has no await in it, so the event loop runs it whole; in SQLite it is
+one `BEGIN IMMEDIATE` transaction, so several processes sharing the file never lose an update.
+An exception inside the step (412, a failed patch test) leaves the stored relation untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from mockserver.entity import parse_date
+from mockserver.errors import PreconditionFailed, StateFileError
+
+FORMAT = "relation-harness-state/1"
+Change = Callable[[dict[str, Any] | None], dict[str, Any]]
+
+
+def is_stale(stored: Mapping[str, Any] | None, unmodified_since: datetime | None) -> bool:
+    """Changed after the client's date? HTTP dates have whole seconds, so the stored date is truncated."""
+    if stored is None or unmodified_since is None:
+        return False
+    updated = parse_date(str(stored.get("UpdatedDate") or ""))
+    return updated is not None and updated.replace(microsecond=0) > unmodified_since
+
+
+class Store(Protocol):
+    def get(self, relation_id: int) -> dict[str, Any] | None: ...
+    def write(
+        self, relation_id: int, change: Change, unmodified_since: datetime | None
+    ) -> dict[str, Any]: ...
+    def reset(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class MemoryStore:
+    """A dict; the default. Lost when the process ends."""
+
+    def __init__(self, fixtures: Mapping[int, dict[str, Any]]) -> None:
+        self._fixtures = {key: json.dumps(value) for key, value in fixtures.items()}
+        self._rows: dict[int, dict[str, Any]] = {}
+        self.reset()
+
+    def get(self, relation_id: int) -> dict[str, Any] | None:
+        return self._rows.get(relation_id)
+
+    def write(self, relation_id: int, change: Change, unmodified_since: datetime | None) -> dict[str, Any]:
+        previous = self._rows.get(relation_id)
+        if is_stale(previous, unmodified_since):
+            raise PreconditionFailed()
+        new = change(previous)
+        self._rows[relation_id] = new
+        return new
+
+    def reset(self) -> None:
+        self._rows = {key: json.loads(value) for key, value in self._fixtures.items()}
+
+    def close(self) -> None:
+        self._rows = {}
+
+
+class SqliteStore:
+    """A SQLite file (WAL): every acknowledged write is committed before the answer is sent."""
+
+    def __init__(self, path: Path, fixtures: Mapping[int, dict[str, Any]]) -> None:
+        self.path = path
+        self._fixtures = fixtures
+        try:
+            self._db = sqlite3.connect(path, timeout=10.0, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA busy_timeout = 10000")
+            self._open()
+        except sqlite3.DatabaseError as exc:
+            raise StateFileError(
+                f"The state file {path} is not a usable SQLite database ({exc}). It was left as it is; "
+                "pass another --state path, or move this file away to start from the fixtures."
+            ) from exc
+
+    def _open(self) -> None:
+        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables:
+            with self._transaction():
+                self._db.execute(
+                    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+                )
+                self._db.execute(
+                    "CREATE TABLE IF NOT EXISTS relation (id INTEGER PRIMARY KEY, body TEXT NOT NULL)"
+                )
+                self._db.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (FORMAT,))
+                if not self._db.execute("SELECT 1 FROM relation LIMIT 1").fetchone():
+                    self._load_fixtures()
+        elif "meta" not in tables or "relation" not in tables:
+            raise StateFileError(
+                f"The state file {self.path} is a SQLite database of another program (tables: "
+                f"{', '.join(sorted(tables))}). It was left as it is; pass a new --state path."
+            )
+        found = self._db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+        if not found or found[0] != FORMAT:
+            raise StateFileError(
+                f"The state file {self.path} has format {found[0] if found else 'none'!r}, expected {FORMAT!r}. "
+                "It was left as it is; pass a new --state path."
+            )
+        check = self._db.execute("PRAGMA quick_check").fetchone()[0]
+        if check != "ok":
+            raise StateFileError(f"The state file {self.path} is corrupt ({check}). It was left as it is.")
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = NORMAL")
+
+    @contextlib.contextmanager
+    def _transaction(self):  # type: ignore[no-untyped-def]
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _load_fixtures(self) -> None:
+        self._db.executemany(
+            "INSERT INTO relation (id, body) VALUES (?, ?)",
+            [(key, json.dumps(value)) for key, value in self._fixtures.items()],
+        )
+
+    def get(self, relation_id: int) -> dict[str, Any] | None:
+        row = self._db.execute("SELECT body FROM relation WHERE id = ?", (relation_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def write(self, relation_id: int, change: Change, unmodified_since: datetime | None) -> dict[str, Any]:
+        with self._transaction():
+            previous = self.get(relation_id)
+            if is_stale(previous, unmodified_since):
+                raise PreconditionFailed()
+            new = change(previous)
+            self._db.execute(
+                "INSERT INTO relation (id, body) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
+                (relation_id, json.dumps(new)),
+            )
+        return new
+
+    def reset(self) -> None:
+        with self._transaction():
+            self._db.execute("DELETE FROM relation")
+            self._load_fixtures()
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._db.close()
+
+
+def open_store(state_file: Path | None, fixtures: Mapping[int, dict[str, Any]]) -> Store:
+    return SqliteStore(state_file, fixtures) if state_file else MemoryStore(fixtures)

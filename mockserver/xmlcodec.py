@@ -1,0 +1,140 @@
+"""XML bodies both ways, element per property as the WebAPI's XML formatter writes them.
+
+Reading uses defusedxml (no DTDs, no entities, no external references) and matches elements by
+local name, case-insensitively, so namespaced documents from other serializers are accepted.
+Values are typed by the spec's schema. `xsi:nil="true"` marks null both ways.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from mockserver.errors import ApiError, Violation
+
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+_NAME = re.compile(r"^[A-Za-z_][\w.\-]*$")
+# Characters XML 1.0 cannot carry; they are written as U+FFFD.
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
+
+
+def _text(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return _ILLEGAL.sub("\ufffd", str(value)).translate(_ESCAPES)
+
+
+def _write(out: list[str], tag: str, value: Any) -> None:
+    if not _NAME.match(tag):  # a map key that is no XML name
+        out.append(f'<Item Key="{_text(tag)}"')
+        tag = "Item"
+    else:
+        out.append(f"<{tag}")
+    if value is None:
+        out.append(' xsi:nil="true"/>')
+    elif isinstance(value, Mapping):
+        out.append(">")
+        for key, sub in value.items():
+            _write(out, str(key), sub)
+        out.append(f"</{tag}>")
+    else:
+        out.append(f">{_text(value)}</{tag}>")
+
+
+def dumps(root: str, body: Mapping[str, Any]) -> bytes:
+    """Serialize an answer (or an error) under the given root element."""
+    out = [f'<?xml version="1.0" encoding="utf-8"?><{root} xmlns:xsi="{XSI}">']
+    for key, value in body.items():
+        if isinstance(value, list):  # error Violations
+            out.append(f"<{key}>")
+            for item in value:
+                _write(out, "Violation", item)
+            out.append(f"</{key}>")
+        else:
+            _write(out, key, value)
+    out.append(f"</{root}>")
+    return "".join(out).encode("utf-8")
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _is_nil(element: Element) -> bool:
+    return any(_local(name) == "nil" and value.strip() == "true" for name, value in element.attrib.items())
+
+
+def _typed(element: Element, schema: Mapping[str, Any], field: str, problems: list[Violation]) -> Any:
+    if _is_nil(element):
+        return None
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema or "additionalProperties" in schema:
+        return _object(element, schema, field, problems)
+    text = (element.text or "").strip() if kind in ("integer", "boolean") else (element.text or "")
+    if kind == "integer":
+        try:
+            return int(text)
+        except ValueError:
+            problems.append(Violation(field, f"{text!r} is not an integer"))
+            return None
+    if kind == "boolean":
+        if text.lower() in ("true", "1"):
+            return True
+        if text.lower() in ("false", "0"):
+            return False
+        problems.append(Violation(field, f"{text!r} is not true or false"))
+        return None
+    return text
+
+
+def _object(
+    element: Element, schema: Mapping[str, Any], field: str, problems: list[Violation]
+) -> dict[str, Any]:
+    props: Mapping[str, Any] = schema.get("properties", {})
+    by_lower = {name.lower(): name for name in props}
+    extra = schema.get("additionalProperties")
+    out: dict[str, Any] = {}
+    for child in element:
+        local = _local(child.tag) if isinstance(child.tag, str) else ""
+        key = child.attrib.get("Key", local) if local == "Item" else local
+        name = by_lower.get(key.lower())
+        if name is not None:
+            out[name] = _typed(child, props[name], f"{field}/{name}" if field else name, problems)
+        elif isinstance(extra, Mapping):
+            out[key] = _typed(child, extra, f"{field}/{key}" if field else key, problems)
+        # Unknown elements are ignored, as the JSON reader ignores unknown properties.
+    return out
+
+
+def loads(data: bytes, schema: Mapping[str, Any]) -> dict[str, Any]:
+    """Parse an XML body into a dict typed by the schema; 400 for anything not well-formed or unsafe."""
+    try:
+        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise ApiError(
+            400,
+            "XmlException",
+            f"The XML body was refused: {type(exc).__name__} (DTDs, entities and external references are "
+            "not allowed).",
+            violations=[Violation("body", "DTD or entity declaration")],
+        ) from exc
+    except (ParseError, ValueError) as exc:
+        raise ApiError(
+            400,
+            "XmlException",
+            f"The XML body is not well-formed: {exc}",
+            violations=[Violation("body", str(exc))],
+        ) from exc
+    problems: list[Violation] = []
+    out = _object(root, schema, "", problems)
+    if problems:
+        raise ApiError.invalid(problems)
+    return out
