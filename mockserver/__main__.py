@@ -19,7 +19,7 @@ _ENV_SETTINGS = "RELATION_MOCK_SETTINGS"
 def parse_args(argv: list[str] | None = None) -> Settings:
     parser = argparse.ArgumentParser(
         prog="relation-mock",
-        description="Mock of the SuperOffice WebAPI PUT/GET /api/v1/Relation/{id}, driven by its OpenAPI spec.",
+        description="Mock of the SuperOffice WebAPI PUT/GET /api/v1/Relation/{id}, driven by its spec.",
     )
     parser.add_argument("--host", default=_DEFAULTS["host"])
     parser.add_argument("--port", type=int, default=_DEFAULTS["port"])
@@ -111,9 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     except StartupError as exc:
         print(f"relation-mock: {exc}", file=sys.stderr)  # noqa: T201
         return 2
-    print(
-        f"relation-mock: serving http://{settings.host}:{settings.port} (Swagger UI at /ui/)", file=sys.stderr
-    )
+    url = f"http://{settings.host}:{settings.port}"
+    print(f"relation-mock: serving {url} (Swagger UI at {url}/ui/)", file=sys.stderr)  # noqa: T201
     uvicorn.run(app, **common)
     return 0
 

@@ -9,8 +9,12 @@ Outermost, three pure ASGI middlewares: request journal/log, CORS, body limits.
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import AsyncIterator, Callable
 from typing import Any
+
+# connexion imports starlette.testclient at import time, which warns about httpx; the mock never uses it.
+warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 
 from connexion import AsyncApp
 from connexion.apps.abstract import AbstractApp
@@ -128,9 +132,10 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui", spec_path="/openapi.json"),
     )
     try:
-        app.add_api(spec.document, resolver=_resolver(relation.table()), name="relation")
+        app.add_api(settings.spec_path, resolver=_resolver(relation.table()), name="relation")
         app.add_api(
             ADMIN_SPEC,
+            base_path="/__admin",
             resolver=_resolver(admin.table()),
             name="admin",
             swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),

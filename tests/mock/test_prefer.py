@@ -1,0 +1,50 @@
+"""Prism's switches: Prefer code/example/dynamic/seed and their __query aliases; checks still come first."""
+
+from __future__ import annotations
+
+import httpx
+
+
+def test_prefer_code_answers_that_documented_status_with_its_example(client: httpx.Client) -> None:
+    answer = client.put("/api/v1/Relation/918", json={"Comment": "x"}, headers={"Prefer": "code=412"})
+    assert answer.status_code == 412
+    assert answer.json()["ErrorType"] == "PreconditionFailedException"
+    assert client.get("/api/v1/Relation/918").json()["Comment"] != "x"
+
+
+def test_prefer_example_answers_the_named_example_without_writing(client: httpx.Client) -> None:
+    answer = client.put(
+        "/api/v1/Relation/918", json={"Comment": "x"}, headers={"Prefer": "example=SeedSample"}
+    )
+    assert answer.status_code == 200
+    assert answer.json()["RelationId"] == 819
+    assert client.get("/api/v1/Relation/918").json()["Comment"] != "x"
+
+
+def test_prefer_dynamic_with_a_seed_is_reproducible(client: httpx.Client) -> None:
+    first = client.get("/api/v1/Relation/918", headers={"Prefer": "dynamic=true; seed=7"}).json()
+    again = client.get("/api/v1/Relation/918", headers={"Prefer": "dynamic=true, seed=7"}).json()
+    other = client.get("/api/v1/Relation/918", headers={"Prefer": "dynamic=true, seed=8"}).json()
+    assert first == again != other
+    assert isinstance(first["SourceContactId"], int)
+
+
+def test_query_aliases_work_like_the_header(client: httpx.Client) -> None:
+    assert client.put("/api/v1/Relation/918", params={"__code": "409"}, json={}).status_code == 409
+    answer = client.get("/api/v1/Relation/918", params={"__example": "SeedSample"})
+    assert answer.json()["RelationId"] == 819
+
+
+def test_validation_and_auth_come_before_the_switches(client: httpx.Client) -> None:
+    assert client.put("/api/v1/Relation/918", content=b"", headers={"Prefer": "code=412"}).status_code == 400
+    answer = client.put("/api/v1/Relation/918", json={}, headers={"Prefer": "code=412", "Authorization": ""})
+    assert answer.status_code == 401
+
+
+def test_an_undocumented_code_or_unknown_example_is_a_clear_400(client: httpx.Client) -> None:
+    answer = client.put("/api/v1/Relation/918", json={}, headers={"Prefer": "code=418"})
+    assert answer.status_code == 400
+    assert "412" in answer.json()["ErrorMessage"]
+    answer = client.put("/api/v1/Relation/918", json={}, headers={"Prefer": "example=Nope"})
+    assert answer.status_code == 400
+    assert "SeedSample" in answer.json()["ErrorMessage"]

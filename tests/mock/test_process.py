@@ -1,0 +1,62 @@
+"""The mock as users run it: `python -m mockserver`, with a state file, fixtures and auth-users."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+
+from tests.livemock import MockProcess
+
+AUTH = {"Authorization": "Basic dGplMDpUamUw"}
+
+
+def test_a_state_file_keeps_every_write_across_a_restart(tmp_path: Path) -> None:
+    state = tmp_path / "state.sqlite3"
+    with MockProcess("--state", str(state), "--quiet") as mock:
+        assert (
+            httpx.put(
+                f"{mock.url}/api/v1/Relation/55", json={"Comment": "persisted"}, headers=AUTH
+            ).status_code
+            == 200
+        )
+    with MockProcess("--state", str(state), "--quiet") as mock:
+        assert httpx.get(f"{mock.url}/api/v1/Relation/55", headers=AUTH).json()["Comment"] == "persisted"
+
+
+def test_a_file_that_is_not_a_state_file_stops_start_up_and_is_left_alone(tmp_path: Path) -> None:
+    state = tmp_path / "state.sqlite3"
+    state.write_bytes(b"this is not sqlite" * 100)
+    mock = MockProcess("--state", str(state)).start(wait=False)
+    code, err = mock.stop(sig=0) if mock.process and mock.process.wait(20) is not None else (None, "")
+    assert code == 2
+    assert "not a usable SQLite database" in err
+    assert state.read_bytes() == b"this is not sqlite" * 100
+
+
+def test_fixtures_replace_the_default_relations(tmp_path: Path) -> None:
+    fixtures = tmp_path / "fixtures.json"
+    fixtures.write_text(json.dumps([{"RelationId": 1, "SourceContactId": 2, "Comment": "fixture"}]))
+    with MockProcess("--fixtures", str(fixtures), "--quiet") as mock:
+        assert httpx.get(f"{mock.url}/api/v1/Relation/1", headers=AUTH).json()["Comment"] == "fixture"
+        assert httpx.get(f"{mock.url}/api/v1/Relation/918", headers=AUTH).status_code == 404
+
+
+def test_auth_users_restricts_the_accepted_credentials(tmp_path: Path) -> None:
+    users = tmp_path / "users.json"
+    users.write_text(json.dumps({"basic": {"tje0": "Tje0"}, "tickets": ["7T:good"]}))
+    with MockProcess("--auth-users", str(users), "--quiet") as mock:
+        url = f"{mock.url}/api/v1/Relation/918"
+        assert httpx.get(url, headers=AUTH).status_code == 200
+        assert httpx.get(url, headers={"Authorization": "SOTicket 7T:good"}).status_code == 200
+        assert httpx.get(url, headers={"Authorization": "SOTicket 7T:bad"}).status_code == 401
+        assert httpx.get(url, headers={"Authorization": "Basic dGplMDp3cm9uZw=="}).status_code == 401
+
+
+def test_one_log_line_per_request_unless_quiet() -> None:
+    mock = MockProcess().start()
+    httpx.get(f"{mock.url}/api/v1/Relation/918", headers=AUTH)
+    _, err = mock.stop()
+    assert "GET /api/v1/Relation/918 200" in err
+    assert "dGplMDpUamUw" not in err

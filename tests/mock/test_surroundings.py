@@ -1,0 +1,64 @@
+"""What surrounds the endpoint: CORS, Swagger UI, the spec, the request journal."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.livemock import mock_in_thread
+
+
+def test_a_cors_preflight_is_answered_for_any_origin_with_credentials(client: httpx.Client) -> None:
+    answer = client.options(
+        "/api/v1/Relation/918",
+        headers={
+            "Origin": "http://app.example",
+            "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": "authorization, content-type, if-unmodified-since",
+        },
+    )
+    assert answer.status_code == 200
+    assert answer.headers["access-control-allow-origin"] == "http://app.example"
+    assert answer.headers["access-control-allow-credentials"] == "true"
+    assert "PUT" in answer.headers["access-control-allow-methods"]
+    simple = client.get("/api/v1/Relation/918", headers={"Origin": "http://app.example"})
+    assert simple.headers["access-control-allow-origin"] == "http://app.example"
+
+
+def test_no_cors_sends_no_cors_headers() -> None:
+    with mock_in_thread(cors=False) as url:
+        answer = httpx.get(
+            f"{url}/api/v1/Relation/918", headers={"Origin": "http://a", "Authorization": "Bearer x"}
+        )
+        assert answer.status_code == 200
+        assert "access-control-allow-origin" not in answer.headers
+
+
+def test_swagger_ui_and_the_spec_are_served(client: httpx.Client) -> None:
+    assert "swagger" in client.get("/ui/").text.lower()
+    spec = client.get("/openapi.json").json()
+    assert "/api/v1/Relation/{id}" in spec["paths"]
+
+
+def test_the_journal_records_requests_with_credentials_redacted(client: httpx.Client) -> None:
+    client.put("/api/v1/Relation/918", json={"Comment": "journaled"}, headers={"X-XSRF-TOKEN": "sekrit"})
+    entries = client.get("/__admin/requests").json()["Requests"]
+    last = entries[-1]
+    assert (last["Method"], last["Path"], last["Status"]) == ("PUT", "/api/v1/Relation/918", 200)
+    assert "journaled" in last["Body"]
+    assert last["Headers"]["authorization"] == "Basic ***"
+    assert last["Headers"]["x-xsrf-token"] == "***"
+    assert "dGplMDpUamUw" not in str(entries) and "sekrit" not in str(entries)
+    assert client.delete("/__admin/requests").status_code == 204
+    assert client.get("/__admin/requests").json()["Requests"] == []
+
+
+def test_the_journal_is_bounded() -> None:
+    with mock_in_thread(journal_size=5) as url:
+        for _ in range(12):
+            httpx.get(f"{url}/api/v1/Relation/918", headers={"Authorization": "Bearer x"})
+        assert len(httpx.get(f"{url}/__admin/requests").json()["Requests"]) == 5
+
+
+def test_auth_off_accepts_anonymous_calls() -> None:
+    with mock_in_thread(auth=False) as url:
+        assert httpx.put(f"{url}/api/v1/Relation/918", json={"Comment": "anon"}).status_code == 200

@@ -1,0 +1,538 @@
+"""openapi/relation.yaml: a valid, lint-clean OpenAPI 3.0.3 document whose examples fit their schemas
+and which carries every fact of the vendor's reference page (see seed_facts.py)."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import hashlib
+import json
+import operator
+import os
+import re
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import yaml
+from openapi_schema_validator import OAS30Validator, oas30_format_checker
+from openapi_spec_validator import validate
+from referencing import Registry
+from referencing.jsonschema import DRAFT4
+
+from tests import seed_facts
+from tests.seed_facts import resolve
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC_PATH = ROOT / "openapi" / "relation.yaml"
+SPEC_URI = "urn:relation-harness:openapi"
+SEED = seed_facts.read_seed()
+PUT = ("paths", SEED.path, "put")
+
+Spec = dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def spec() -> Spec:
+    return yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
+
+
+# --- Validity and lint -----------------------------------------------------------------------------
+
+
+def test_the_spec_is_a_valid_openapi_3_0_3_document(spec: Spec) -> None:
+    assert spec["openapi"] == "3.0.3"
+    validate(spec)
+
+
+@functools.cache
+def spectral_lint() -> tuple[int, list[dict[str, Any]]]:
+    """Spectral's exit status and results for the spec, with the project's ruleset."""
+    configured = os.environ.get("SPECTRAL")
+    binary = ROOT / configured if configured else ROOT / ".cache/node/node_modules/.bin/spectral"
+    if not (binary.is_file() and os.access(binary, os.X_OK)):
+        pytest.fail(f"Spectral is not installed at {binary}: run `make spectral` (or set SPECTRAL to it).")
+    command = [binary, "lint", "--ruleset", ROOT / ".spectral.yaml", "--fail-severity", "error", "-f", "json"]
+    run = subprocess.run(
+        [*map(str, command), str(SPEC_PATH)], capture_output=True, text=True, timeout=120, check=False
+    )
+    try:
+        # The JSON report is followed by a summary line on the same stream.
+        results, _ = json.JSONDecoder().raw_decode(run.stdout.lstrip())
+    except json.JSONDecodeError:
+        pytest.fail(f"Spectral exited {run.returncode} without a JSON report:\n{run.stdout}{run.stderr}")
+    return run.returncode, results
+
+
+def _spectral_findings(severity: int) -> list[str]:
+    return [
+        f"{result['code']} at {'.'.join(map(str, result['path']))}: {result['message']}"
+        for result in spectral_lint()[1]
+        if result["severity"] == severity
+    ]
+
+
+def test_spectral_reports_no_errors() -> None:
+    assert _spectral_findings(severity=0) == []
+    assert spectral_lint()[0] == 0
+
+
+def test_spectral_reports_no_warnings() -> None:
+    assert _spectral_findings(severity=1) == []
+
+
+# --- Examples --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Example:
+    location: str  # where the example is, e.g. `#/components/parameters/RelationId/example`
+    value: Any
+    schema: str  # JSON pointer of the schema it must fit
+
+
+def _escape(key: str | int) -> str:
+    return str(key).replace("~", "~0").replace("/", "~1")
+
+
+def iter_examples(spec: Spec) -> Iterator[Example]:
+    """Every example in the document: those of media types, parameters and headers (component examples
+    included through their `$ref`), and the `example` of every schema and subschema."""
+    for name, schema in spec["components"].get("schemas", {}).items():
+        yield from _schema_examples(schema, f"#/components/schemas/{_escape(name)}")
+    yield from _holder_examples(spec, spec["paths"], "#/paths")
+    others = {key: value for key, value in spec["components"].items() if key not in ("schemas", "examples")}
+    yield from _holder_examples(spec, others, "#/components")
+
+
+def _holder_examples(spec: Spec, node: Any, pointer: str) -> Iterator[Example]:
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _holder_examples(spec, item, f"{pointer}/{index}")
+        return
+    if not isinstance(node, dict):
+        return
+    if isinstance(node.get("schema"), dict):  # a media type, parameter or header
+        schema = f"{pointer}/schema"
+        if "example" in node:
+            yield Example(f"{pointer}/example", node["example"], schema)
+        for name, example in node.get("examples", {}).items():
+            source = f" ({example['$ref']})" if "$ref" in example else ""
+            location = f"{pointer}/examples/{_escape(name)}{source}"
+            yield Example(location, resolve(spec, example).get("value"), schema)
+        yield from _schema_examples(node["schema"], schema)
+    for key, child in node.items():
+        if key not in ("schema", "example", "examples"):
+            yield from _holder_examples(spec, child, f"{pointer}/{_escape(key)}")
+
+
+def _schema_examples(schema: Any, pointer: str) -> Iterator[Example]:
+    if not isinstance(schema, dict):
+        return
+    if "example" in schema:
+        yield Example(f"{pointer}/example", schema["example"], pointer)
+    for name, subschema in schema.get("properties", {}).items():
+        yield from _schema_examples(subschema, f"{pointer}/properties/{_escape(name)}")
+    for key in ("items", "additionalProperties", "not"):
+        yield from _schema_examples(schema.get(key), f"{pointer}/{key}")
+    for key in ("allOf", "anyOf", "oneOf"):
+        for index, subschema in enumerate(schema.get(key, [])):
+            yield from _schema_examples(subschema, f"{pointer}/{key}/{index}")
+
+
+def schema_validator(spec: Spec, pointer: str, registry: Registry | None = None) -> OAS30Validator:
+    """An OpenAPI 3.0 validator (formats checked) for the schema at `pointer`, `$ref`s resolved in `spec`."""
+    registry = registry or Registry().with_resource(SPEC_URI, DRAFT4.create_resource(spec))
+    schema = {"$ref": f"{SPEC_URI}#{quote(pointer.removeprefix('#'), safe='/~')}"}
+    return OAS30Validator(schema, registry=registry, format_checker=oas30_format_checker)
+
+
+def example_failures(spec: Spec) -> list[str]:
+    """One line for each way an example of `spec` does not fit its schema."""
+    registry = Registry().with_resource(SPEC_URI, DRAFT4.create_resource(spec))
+    return [
+        f"{example.location}: {error.message} (at {'/'.join(map(str, error.absolute_path)) or 'the top'})"
+        for example in iter_examples(spec)
+        for error in schema_validator(spec, example.schema, registry).iter_errors(example.value)
+    ]
+
+
+def test_every_example_fits_its_schema(spec: Spec) -> None:
+    assert example_failures(spec) == []
+
+
+def test_the_example_walk_finds_media_type_parameter_header_and_schema_examples(spec: Spec) -> None:
+    locations = "\n".join(example.location for example in iter_examples(spec))
+    for expected in (
+        "/examples/SeedSample (#/components/examples/SeedSampleRequest)",
+        "/examples/Updated918 (#/components/examples/Updated918Response)",
+        "#/components/requestBodies/ContactRelationEntity/content/application~1x-www-form-urlencoded/example",
+        "#/components/parameters/SoTimeZone/example",
+        "#/components/headers/LastModified/example",
+        "#/components/schemas/FieldProperty/properties/FieldType/example",
+    ):
+        assert expected in locations
+
+
+def test_every_component_example_is_used_by_a_media_type(spec: Spec) -> None:
+    # Only referenced component examples are validated, so an unreferenced one would go unchecked.
+    used = {
+        ref
+        for example in iter_examples(spec)
+        for ref in re.findall(r"\((#/components/examples/\w+)\)", example.location)
+    }
+    declared = {f"#/components/examples/{name}" for name in spec["components"]["examples"]}
+    assert declared - used == set()
+
+
+DROP = object()
+
+
+def edited(spec: Spec, keys: tuple[Any, ...], value: Any = DROP) -> Spec:
+    """A copy of `spec` with the node at `keys` set to `value`, or dropped."""
+    broken = copy.deepcopy(spec)
+    *parents, last = keys
+    parent = functools.reduce(operator.getitem, parents, broken)
+    if value is DROP:
+        del parent[last]
+    else:
+        parent[last] = value
+    return broken
+
+
+SEED_REQUEST = ("components", "examples", "SeedSampleRequest", "value")
+SEED_RESPONSE = ("components", "examples", "SeedSampleResponse", "value")
+
+
+@pytest.mark.parametrize(
+    ("keys", "value", "reported"),
+    [
+        pytest.param(
+            (*SEED_REQUEST, "SourceContactId"),
+            "381",
+            "SeedSampleRequest): '381' is not of type 'integer' (at SourceContactId)",
+            id="component-example",
+        ),
+        pytest.param(
+            (*SEED_RESPONSE, "UpdatedDate"),
+            "yesterday",
+            "SeedSampleResponse): 'yesterday' is not valid under any of the given schemas (at UpdatedDate)",
+            id="date",
+        ),
+        pytest.param(
+            (*SEED_REQUEST, "CreatedBy", "Type"),
+            "Employee",
+            "'Employee' is not one of",
+            id="enum",
+        ),
+        pytest.param(
+            (
+                "components",
+                "responses",
+                "Unauthorized",
+                "content",
+                "application/json",
+                "example",
+                "ErrorType",
+            ),
+            DROP,
+            "Unauthorized/content/application~1json/example: 'ErrorType' is a required property",
+            id="media-type-example",
+        ),
+        pytest.param(
+            ("components", "parameters", "RelationId", "example"),
+            2**31,
+            "RelationId/example: 2147483648 is greater than the maximum",
+            id="parameter-example",
+        ),
+        pytest.param(
+            ("components", "headers", "LastModified", "example"),
+            5,
+            "LastModified/example: 5 is not of type 'string'",
+            id="header-example",
+        ),
+        pytest.param(
+            ("components", "schemas", "FieldProperty", "properties", "FieldType", "example"),
+            5,
+            "FieldProperty/properties/FieldType/example: 5 is not of type 'string'",
+            id="schema-example",
+        ),
+    ],
+)
+def test_the_example_check_reports_an_example_that_does_not_fit_its_schema(
+    spec: Spec, keys: tuple[Any, ...], value: Any, reported: str
+) -> None:
+    failures = example_failures(edited(spec, keys, value))
+    assert any(reported in failure for failure in failures), failures
+
+
+@pytest.mark.parametrize("schema", ["ContactRelationEntity", "ContactRelationEntityWithLinks"])
+@pytest.mark.parametrize("name", ["UpdatedDate", "CreatedDate"])
+def test_dates_accept_rfc3339_and_offset_less_server_dates_and_nothing_else(
+    spec: Spec, schema: str, name: str
+) -> None:
+    validator = schema_validator(spec, f"#/components/schemas/{schema}/properties/{name}")
+    for good in (
+        "2014-03-31T09:40:59.0213705+02:00",
+        "2020-04-22T15:51:25Z",
+        "2020-04-22T15:51:25",
+        "0001-01-01T00:00:00",
+        "2015-10-29T08:40:59.0213705",
+    ):
+        assert validator.is_valid(good), good
+    for bad in ("yesterday", "2020-04-22", "2020-04-22 15:51:25", "2020-04-22T15:51:25.12345678", 20200422):
+        assert not validator.is_valid(bad), bad
+
+
+# --- The vendor page, fact by fact -----------------------------------------------------------------
+
+
+def test_the_embedded_vendor_page_is_the_seed_file_verbatim() -> None:
+    assert hashlib.sha256(seed_facts.SEED_PAGE.encode()).hexdigest() == seed_facts.SEED_SHA256
+
+
+def test_the_seed_parser_reads_every_fact_on_the_page() -> None:
+    assert (SEED.method, SEED.path) == ("PUT", "/api/v1/Relation/{id}")
+    assert [(f.name, f.kind, f.required) for f in SEED.path_parameters] == [("id", "int32", True)]
+    assert [(f.name, f.kind) for f in SEED.query_parameters] == [("$select", "string")]
+    assert len(SEED.request_headers) == 9
+    assert SEED.authorization_schemes == ("Basic", "SoTicket", "Bearer")
+    assert (len(SEED.content_types), len(SEED.accept_types)) == (7, 6)
+    assert (SEED.body_name, len(SEED.request_body), len(SEED.response_body)) == ("entity", 18, 21)
+    assert list(SEED.responses) == ["200", "412", "400"]
+    assert {f.kind for f in SEED.response_body} == {
+        "int32",
+        "string",
+        "date-time",
+        "object",
+        "carrier:Associate",
+        "carrier:TableRight",
+    }
+    assert (len(SEED.sample_request.body), len(SEED.sample_response.body)) == (18, 21)
+
+
+def test_the_seed_parser_fails_loudly_when_a_table_is_missing() -> None:
+    with pytest.raises(ValueError, match="Request Headers"):
+        seed_facts.read_seed(seed_facts.SEED_PAGE.replace("## Request Headers", "## Headers"))
+
+
+@pytest.mark.parametrize("check", seed_facts.CHECKS, ids=lambda check: check.__name__.removeprefix("check_"))
+def test_the_spec_agrees_with_the_vendor_page(
+    spec: Spec, check: Callable[[Spec, seed_facts.SeedPage], list[str]]
+) -> None:
+    assert check(spec, SEED) == []
+
+
+def test_the_put_operation_is_tagged_contact_relation(spec: Spec) -> None:
+    assert seed_facts.operation(spec, SEED)["tags"] == ["ContactRelation"]
+    assert "ContactRelation" in [tag["name"] for tag in spec["tags"]]
+
+
+def test_each_security_alternative_is_a_single_scheme(spec: Spec) -> None:
+    alternatives = seed_facts.security_alternatives(spec, SEED)
+    assert [list(alternative) for alternative in alternatives] == [
+        ["Basic"],
+        ["Bearer"],
+        ["SOTicket"],
+        ["XsrfToken"],
+    ]
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["Basic"].items() >= {"type": "http", "scheme": "basic"}.items()
+    assert schemes["Bearer"].items() >= {"type": "http", "scheme": "bearer"}.items()
+    assert schemes["SOTicket"].items() >= {"type": "apiKey", "in": "header", "name": "Authorization"}.items()
+    assert schemes["XsrfToken"].items() >= {"type": "apiKey", "in": "header", "name": "X-XSRF-TOKEN"}.items()
+
+
+def test_the_named_examples_other_code_relies_on_exist(spec: Spec) -> None:
+    put = seed_facts.operation(spec, SEED)
+    ok = put["responses"]["200"]["content"]["application/json"]["examples"]
+    bad_request = resolve(spec, put["responses"]["400"])["content"]["application/json"]["examples"]
+    body = resolve(spec, put["requestBody"])["content"]["application/json"]["examples"]
+    assert {"SeedSample", "Updated918"} <= set(ok)
+    assert {"MissingBody", "Invalid"} <= set(bad_request)
+    assert "SeedSample" in body
+
+
+# Members of `SuperOffice.CRM.Services.Associate` in the vendor Swagger (Swagger-v1-Relation.json), in order.
+VENDOR_ASSOCIATE = {
+    "AssociateId": "int32",
+    "Name": "string",
+    "PersonId": "int32",
+    "Rank": "int32",
+    "Tooltip": "string",
+    "Type": "string",
+    "GroupIdx": "int32",
+    "FullName": "string",
+    "FormalName": "string",
+    "Deleted": "boolean",
+    "EjUserId": "int32",
+    "UserName": "string",
+    "ExtraFields": "map:string",
+    "CustomFields": "map:string",
+    "TableRight": "carrier:TableRight",
+    "FieldProperties": "carrier:FieldProperties",
+}
+
+
+def test_associate_has_every_member_of_the_vendor_carrier_with_its_type(spec: Spec) -> None:
+    properties = spec["components"]["schemas"]["Associate"]["properties"]
+    assert list(properties) == list(VENDOR_ASSOCIATE)
+    problems = [
+        problem
+        for name, kind in VENDOR_ASSOCIATE.items()
+        for problem in seed_facts.type_problems(spec, properties[name], kind, f"Associate.{name}")
+    ]
+    assert problems == []
+
+
+def test_associate_type_is_one_of_the_six_vendor_user_types_or_null(spec: Spec) -> None:
+    associate_type = spec["components"]["schemas"]["Associate"]["properties"]["Type"]
+    assert associate_type["nullable"] is True
+    assert associate_type["enum"] == [
+        "Unknown",
+        "InternalAssociate",
+        "ResourceAssociate",
+        "ExternalAssociate",
+        "AnonymousAssociate",
+        "SystemAssociate",
+        None,
+    ]
+
+
+def test_the_200_response_carries_table_right_field_properties_and_links(spec: Spec) -> None:
+    ok = seed_facts.operation(spec, SEED)["responses"]["200"]["content"]["application/json"]["schema"]
+    properties = resolve(spec, ok)["properties"]
+    table_right = resolve(spec, properties["TableRight"])
+    field_property = resolve(spec, resolve(spec, properties["FieldProperties"])["additionalProperties"])
+    links = resolve(spec, properties["_Links"])
+    assert set(table_right["properties"]) == {"Mask", "Reason"}
+    assert set(field_property["properties"]) == {"FieldRight", "FieldType", "FieldLength"}
+    assert set(resolve(spec, field_property["properties"]["FieldRight"])["properties"]) == {"Mask", "Reason"}
+    assert (links["type"], links["additionalProperties"]) == ("object", {"type": "string"})
+
+
+ENTITY = ("components", "schemas", "ContactRelationEntity", "properties")
+WITH_LINKS = ("components", "schemas", "ContactRelationEntityWithLinks", "properties")
+PARAMETERS = ("components", "parameters")
+BODY = ("components", "requestBodies", "ContactRelationEntity")
+ALL_IN_ONE = [{"Basic": [], "Bearer": [], "SOTicket": [], "XsrfToken": []}]
+ACCEPT_PARAMETER = [{"name": "Accept", "in": "header", "schema": {"type": "string"}}]
+
+
+@pytest.mark.parametrize(
+    ("keys", "value", "reported"),
+    [
+        pytest.param((*PUT, "operationId"), "putRelation", "operationId should be", id="operation-id"),
+        pytest.param((*PUT, "summary"), "Update", "summary should be the page title", id="summary"),
+        pytest.param(
+            (*PARAMETERS, "RelationId", "schema", "format"),
+            "int64",
+            "path parameter id should be",
+            id="id-not-int32",
+        ),
+        pytest.param(
+            (*PARAMETERS, "Select", "required"),
+            True,
+            "$select should have required: False",
+            id="select-required",
+        ),
+        pytest.param(
+            (*PARAMETERS, "SoCulture", "name"),
+            "SO-Cultur",
+            "no header parameter SO-Culture",
+            id="header-missing",
+        ),
+        pytest.param(
+            (*PARAMETERS, "SoAppToken", "description"),
+            "A token.",
+            "SO-AppToken description",
+            id="header-description",
+        ),
+        pytest.param(
+            (*PUT, "parameters"), ACCEPT_PARAMETER, "Accept is a header parameter", id="accept-as-parameter"
+        ),
+        pytest.param(
+            ("security",),
+            ALL_IN_ONE,
+            "Basic (Basic) should be a security requirement of its own",
+            id="security-all-required",
+        ),
+        pytest.param(
+            ("components", "securitySchemes", "XsrfToken"),
+            DROP,
+            "expresses the X-XSRF-TOKEN",
+            id="xsrf-missing",
+        ),
+        pytest.param(
+            (*BODY, "content", "text/xml"),
+            DROP,
+            "request body media types should be",
+            id="content-type-missing",
+        ),
+        pytest.param(
+            (*PUT, "responses", "200", "content", "application/merge-patch+json"),
+            DROP,
+            "200 response media types should be",
+            id="accept-type-missing",
+        ),
+        pytest.param((*BODY, "x-body-name"), DROP, "should be named 'entity'", id="body-name"),
+        pytest.param(
+            (*ENTITY, "Comment"), DROP, "request body has no property Comment", id="property-missing"
+        ),
+        pytest.param(
+            (*WITH_LINKS, "Reversed", "type"),
+            "string",
+            "200 response body.Reversed should be",
+            id="property-type",
+        ),
+        pytest.param(
+            (*ENTITY, "SourceContactId", "maximum"),
+            2**63,
+            "SourceContactId should be bounded",
+            id="int32-bounds",
+        ),
+        pytest.param(
+            (*ENTITY, "UpdatedDate", "anyOf"),
+            DROP,
+            "UpdatedDate should accept format date-time",
+            id="date-time",
+        ),
+        pytest.param(
+            (*ENTITY, "CreatedBy"), {"type": "object"}, "CreatedBy should be a $ref to", id="carrier"
+        ),
+        pytest.param(
+            (*ENTITY, "Comment", "description"),
+            "Remarks",
+            "Comment description should start",
+            id="property-description",
+        ),
+        pytest.param((*PUT, "responses", "412"), DROP, "no 412 response", id="status-missing"),
+        pytest.param(
+            ("components", "responses", "BadRequest", "description"),
+            "Bad.",
+            "400 response description",
+            id="status-description",
+        ),
+        pytest.param(
+            (*SEED_REQUEST, "Comment"),
+            "changed",
+            "request body application/json example SeedSample",
+            id="seed-sample",
+        ),
+        pytest.param(
+            ("components", "schemas", "Associate", "properties", "FieldProperties"),
+            DROP,
+            "$.CreatedBy.FieldProperties, which the schema does not declare",
+            id="sample-key",
+        ),
+    ],
+)
+def test_the_seed_check_reports_a_spec_that_drifts_from_the_page(
+    spec: Spec, keys: tuple[Any, ...], value: Any, reported: str
+) -> None:
+    found = seed_facts.problems(edited(spec, keys, value), SEED)
+    assert any(reported in problem for problem in found), found
