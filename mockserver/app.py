@@ -9,12 +9,8 @@ Outermost, three pure ASGI middlewares: request journal/log, CORS, body limits.
 from __future__ import annotations
 
 import contextlib
-import warnings
 from collections.abc import AsyncIterator, Callable
 from typing import Any
-
-# connexion imports starlette.testclient at import time, which warns about httpx; the mock never uses it.
-warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 
 from connexion import AsyncApp
 from connexion.apps.abstract import AbstractApp

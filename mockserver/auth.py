@@ -67,7 +67,8 @@ class AllowList:
         except (OSError, ValueError, AttributeError, TypeError) as exc:
             raise ConfigFileError(
                 f"The auth-users file {path} cannot be used ({exc}). Expected JSON like "
-                '{"basic": {"user": "password"}, "tickets": ["7T:..."], "bearer": ["8A:..."], "xsrf": ["..."]}.'
+                '{"basic": {"user": "password"}, "tickets": ["7T:..."], "bearer": ["8A:..."], '
+                '"xsrf": ["..."]}.'
             ) from exc
 
 

@@ -1,8 +1,8 @@
 """Body limits as a pure ASGI middleware: 413 before reading an oversized body, 408 for a stalled one.
 
 A declared Content-Length over the limit is refused at once, without reading a byte of it; a
-chunked body is counted as it arrives. The body is read whole before the app runs; a client that stops sending mid-body gets 408 after
-`body_timeout` seconds instead of holding a worker forever.
+chunked body is counted as it arrives. The body is read whole before the app runs; a client
+that stops sending mid-body gets 408 after `body_timeout` seconds instead of holding a worker.
 """
 
 from __future__ import annotations

@@ -103,7 +103,8 @@ class SqliteStore:
         found = self._db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
         if not found or found[0] != FORMAT:
             raise StateFileError(
-                f"The state file {self.path} has format {found[0] if found else 'none'!r}, expected {FORMAT!r}. "
+                f"The state file {self.path} has format {found[0] if found else 'none'!r}, "
+                f"expected {FORMAT!r}. "
                 "It was left as it is; pass a new --state path."
             )
         check = self._db.execute("PRAGMA quick_check").fetchone()[0]
@@ -139,7 +140,8 @@ class SqliteStore:
                 raise PreconditionFailed()
             new = change(previous)
             self._db.execute(
-                "INSERT INTO relation (id, body) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
+                "INSERT INTO relation (id, body) VALUES (?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET body = excluded.body",
                 (relation_id, json.dumps(new)),
             )
         return new

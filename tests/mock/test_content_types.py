@@ -67,7 +67,10 @@ def test_a_merge_patch_changes_only_what_it_names(client: httpx.Client) -> None:
 
 
 def test_a_json_patch_takes_case_insensitive_paths_without_a_leading_slash(client: httpx.Client) -> None:
-    patch = b'[{"op": "replace", "path": "comment", "value": "patched"}, {"op": "test", "path": "/SOURCECONTACTID", "value": 381}]'
+    patch = (
+        b'[{"op": "replace", "path": "comment", "value": "patched"},'
+        b' {"op": "test", "path": "/SOURCECONTACTID", "value": 381}]'
+    )
     body = client.put(
         "/api/v1/Relation/918", content=patch, headers={"Content-Type": "application/json-patch+json"}
     ).json()
@@ -76,7 +79,10 @@ def test_a_json_patch_takes_case_insensitive_paths_without_a_leading_slash(clien
 
 def test_a_failed_json_patch_test_gives_409_and_changes_nothing(client: httpx.Client) -> None:
     before = client.get("/api/v1/Relation/918").json()
-    patch = b'[{"op": "replace", "path": "/Comment", "value": "no"}, {"op": "test", "path": "/SourceContactId", "value": 1}]'
+    patch = (
+        b'[{"op": "replace", "path": "/Comment", "value": "no"},'
+        b' {"op": "test", "path": "/SourceContactId", "value": 1}]'
+    )
     answer = client.put(
         "/api/v1/Relation/918", content=patch, headers={"Content-Type": "application/json-patch+json"}
     )
