@@ -11,6 +11,7 @@ import copy
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -70,6 +71,14 @@ def parse_json(data: bytes) -> Any:
         ) from exc
 
 
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A request body that passed its media type's schema."""
+
+    media: str
+    value: Any
+
+
 class BodyReader:
     """Reads a PUT body of any of the spec's request media types into the fields to save."""
 
@@ -85,10 +94,8 @@ class BodyReader:
             for name, schema in spec.schemas["ContactRelationEntity"]["properties"].items()
         }
 
-    def read(
-        self, content_type: str, data: bytes, previous: Mapping[str, Any] | None, blank: dict[str, Any]
-    ) -> dict[str, Any]:
-        """The entity fields a PUT saves; ApiError (400, 409, 415) when the body cannot be used."""
+    def read(self, content_type: str, data: bytes) -> Body:
+        """The checked body; ApiError (400, 415) when it cannot be used. Patches are applied later."""
         if not data.strip():
             raise ApiError(
                 400, "ArgumentNullException", MISSING_BODY, violations=[Violation("body", "missing")]
@@ -114,11 +121,19 @@ class BodyReader:
         problems = self._validators[media].violations(body)
         if problems:
             raise ApiError.invalid(problems)
-        if media == "application/merge-patch+json":
-            return self._checked(json_merge_patch.merge(copy.deepcopy(dict(previous or blank)), body))
-        if media == "application/json-patch+json":
-            return self._checked(self._json_patch(previous or blank, body))
-        return body
+        return Body(media, body)
+
+    def fields(self, body: Body, current: Mapping[str, Any]) -> dict[str, Any]:
+        """The entity fields a PUT saves: the body itself, or a patch applied to the current relation.
+
+        Runs inside the store's write step, so a patch always applies to what is stored now;
+        a failed JSON Patch `test` raises 409 and nothing is saved.
+        """
+        if body.media == "application/merge-patch+json":
+            return self._checked(json_merge_patch.merge(copy.deepcopy(dict(current)), body.value))
+        if body.media == "application/json-patch+json":
+            return self._checked(self._json_patch(current, body.value))
+        return body.value  # type: ignore[no-any-return]
 
     def _checked(self, result: Any) -> dict[str, Any]:
         problems = self._entity_validator.violations(result)

@@ -138,21 +138,15 @@ class RelationHandlers:
             data = await request.body()
             query = request.query_params
             prefs = preferences(headers.get("prefer"), query)
-            blank = self.entity.blank(relation_id)
-            previous = self.store.get(relation_id)
-            body = self.reader.read(headers.get("content-type", ""), data, previous, blank)
+            body = self.reader.read(headers.get("content-type", ""), data)
             forced = self._forced(self.put_op, prefs, media)
             if forced is not None:
                 return forced
             now = datetime.now(UTC)
 
             def change(current: dict[str, Any] | None) -> dict[str, Any]:
-                source = body
-                if current is not previous and headers.get("content-type", "").lower().startswith(
-                    ("application/merge-patch", "application/json-patch")
-                ):  # another writer got in between: apply the patch to what is stored now
-                    source = self.reader.read(headers.get("content-type", ""), data, current, blank)
-                return self.entity.replace(current, source, relation_id=relation_id, caller=caller, now=now)
+                fields = self.reader.fields(body, current or self.entity.blank(relation_id))
+                return self.entity.replace(current, fields, relation_id=relation_id, caller=caller, now=now)
 
             saved = self.store.write(relation_id, change, http_date(headers.get("if-unmodified-since")))
         except ApiError as error:
