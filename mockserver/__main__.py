@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
-from dataclasses import fields
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 
 from mockserver.errors import StartupError
@@ -57,20 +58,11 @@ def parse_args(argv: list[str] | None = None) -> Settings:
 
 
 def _settings_to_env(settings: Settings) -> str:
-    import json
-
-    return json.dumps(
-        {
-            k: (str(v) if isinstance(v, Path) else v)
-            for k, v in ((f.name, getattr(settings, f.name)) for f in fields(Settings))
-        }
-    )
+    return json.dumps({k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(settings).items()})
 
 
 def app_from_env():  # type: ignore[no-untyped-def]
     """Factory for uvicorn's worker processes (`--workers N`): settings travel in the environment."""
-    import json
-
     from mockserver.app import create_app
 
     raw = json.loads(os.environ[_ENV_SETTINGS])
@@ -100,9 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         if settings.workers > 1:
             if settings.state_file is None:  # workers share state only through SQLite
                 tmp = Path(tempfile.mkdtemp(prefix="relation-mock-")) / "state.sqlite3"
-                settings = Settings(
-                    **{**{f.name: getattr(settings, f.name) for f in fields(Settings)}, "state_file": tmp}
-                )
+                settings = replace(settings, state_file=tmp)
             create_app(settings)  # fail here, once, with a clear message, rather than in N workers
             os.environ[_ENV_SETTINGS] = _settings_to_env(settings)
             uvicorn.run("mockserver.__main__:app_from_env", factory=True, workers=settings.workers, **common)

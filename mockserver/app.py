@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import orjson
 from connexion import AsyncApp
 from connexion.apps.abstract import AbstractApp
 from connexion.apps.asynchronous import AsyncApi, AsyncASGIApp
@@ -88,11 +89,10 @@ def _resolver(table: dict[str, Handler]) -> Resolver:
 def _vendor_error(status: int, error_type: str, message: str) -> Callable[..., Any]:
     async def handle(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         text = message.format(method=request.method, path=request.url.path)
-        body = ApiError(status, error_type, text).body()
-        import orjson
-
         return ConnexionResponse(
-            status_code=status, body=orjson.dumps(body), content_type="application/json; charset=utf-8"
+            status_code=status,
+            body=orjson.dumps(ApiError(status, error_type, text).body()),
+            content_type="application/json; charset=utf-8",
         )
 
     return handle

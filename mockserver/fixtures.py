@@ -49,16 +49,13 @@ def load_fixtures(spec: SpecModel, entity: EntityModel, path: Path | None) -> di
     out: dict[int, dict[str, Any]] = {}
     for key, raw in pairs:
         raw = {k: v for k, v in raw.items() if k not in COMPUTED} if isinstance(raw, dict) else raw
-        problems = validator.violations(raw)
-        try:
-            relation_id = int(key)
-        except (TypeError, ValueError):
-            problems.append(None)  # type: ignore[arg-type]
-            relation_id = 0
+        problems = [f"{p.field}: {p.problem}" for p in validator.violations(raw)]
+        relation_id = key if isinstance(key, int) else int(key) if str(key).lstrip("-").isdigit() else None
+        if relation_id is None:
+            problems.append(f"the id {key!r} is not an integer (give RelationId, or use it as the key)")
         if problems:
             raise ConfigFileError(
-                f"The fixtures file {path} has an invalid relation {key!r}: "
-                + "; ".join(f"{p.field}: {p.problem}" if p else "no integer RelationId" for p in problems)
+                f"The fixtures file {path} has an invalid relation {key!r}: {'; '.join(problems)}."
             )
-        out[relation_id] = _stored(entity, raw, relation_id)
+        out[relation_id] = _stored(entity, raw, relation_id)  # type: ignore[index,arg-type]
     return out

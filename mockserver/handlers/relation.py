@@ -15,7 +15,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mockserver.auth import Authenticator
+from mockserver.auth import WWW_AUTHENTICATE, Authenticator
 from mockserver.bodies import BodyReader
 from mockserver.dynamic import generate
 from mockserver.entity import EntityModel, parse_date
@@ -101,7 +101,7 @@ class RelationHandlers:
         if status == 200 and not prefs.example and not prefs.dynamic:
             return None  # the real behaviour is the documented 200
         schema = op.response_schema(status)
-        headers = {"WWW-Authenticate": self.auth_header} if status == 401 else {}
+        headers = {"WWW-Authenticate": WWW_AUTHENTICATE} if status == 401 else {}
         root = "ContactRelationEntity" if status < 300 else "Error"
         if prefs.dynamic and schema is not None:
             body = generate(schema, random.Random(prefs.seed))
@@ -119,8 +119,6 @@ class RelationHandlers:
                 violations=[Violation("Prefer", "unknown example")],
             )
         return answer(status, examples[name], media, root, headers)
-
-    auth_header = 'Basic realm="SuperOffice", Bearer, SOTicket'
 
     def _caller(self, request: Request) -> dict[str, Any]:
         headers = request.headers
