@@ -28,9 +28,12 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     parser.add_argument("--state", type=Path, help="SQLite file that keeps relations across restarts")
     parser.add_argument("--fixtures", type=Path, help="JSON file of relations to start with")
     parser.add_argument(
-        "--auth", choices=("on", "off"), default="on", help="require credentials (default on)"
+        "--auth",
+        choices=("on", "any", "off"),
+        default="on",
+        help="on: check credentials against the users (default); any: accept any well-formed one; off: none",
     )
-    parser.add_argument("--auth-users", type=Path, help="JSON file restricting the accepted credentials")
+    parser.add_argument("--auth-users", type=Path, help="JSON file of the accepted credentials")
     parser.add_argument("--no-cors", action="store_true", help="answer no CORS headers")
     parser.add_argument("--quiet", action="store_true", help="no access log line per request")
     parser.add_argument("--max-body", type=int, default=_DEFAULTS["max_body"], help="largest body in bytes")
@@ -46,7 +49,8 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         spec_path=args.spec,
         state_file=args.state,
         fixtures_file=args.fixtures,
-        auth=args.auth == "on",
+        auth=args.auth != "off",
+        auth_any=args.auth == "any",
         auth_users_file=args.auth_users,
         cors=not args.no_cors,
         quiet=args.quiet,
@@ -77,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     from mockserver.app import create_app
+    from mockserver.protocol import Server, VendorHttpToolsProtocol
 
     common = dict(
         host=settings.host,
@@ -84,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         log_level="warning",
         access_log=False,
         loop="uvloop",
-        http="httptools",
+        http=VendorHttpToolsProtocol,
         timeout_graceful_shutdown=10,
         server_header=False,
     )
@@ -103,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     url = f"http://{settings.host}:{settings.port}"
     print(f"relation-mock: serving {url} (Swagger UI at {url}/ui/)", file=sys.stderr)  # noqa: T201
-    uvicorn.run(app, **common)
+    Server(uvicorn.Config(app, **common)).run()
     return 0
 
 

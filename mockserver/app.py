@@ -3,12 +3,14 @@
 Connexion routes by the spec (unknown operationIds fail here, at start-up). Its per-request
 parameter decorator and validators are not used: each operation is a plain async function of a
 Starlette Request, and bodies are checked by validators compiled once from the same spec.
-Outermost, three pure ASGI middlewares: request journal/log, CORS, body limits.
+Outermost, three pure ASGI middlewares: request journal/log, CORS, request limits.
 """
 
 from __future__ import annotations
 
 import contextlib
+import sys
+import traceback
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -29,11 +31,11 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver.auth import AllowList, Authenticator
-from mockserver.bodyguard import BodyGuardMiddleware
+from mockserver.auth import DEFAULT_USERS, AllowList, Authenticator
 from mockserver.entity import EntityModel
 from mockserver.errors import ApiError, SpecError
 from mockserver.fixtures import load_fixtures
+from mockserver.guard import RequestGuardMiddleware
 from mockserver.handlers.admin import AdminHandlers
 from mockserver.handlers.relation import RelationHandlers
 from mockserver.journal import Journal, RecorderMiddleware
@@ -88,11 +90,14 @@ def _resolver(table: dict[str, Handler]) -> Resolver:
 
 def _vendor_error(status: int, error_type: str, message: str) -> Callable[..., Any]:
     async def handle(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        if status >= 500:  # a bug: keep the traceback where the operator looks
+            sys.stderr.write("".join(traceback.format_exception(exc)))
         text = message.format(method=request.method, path=request.url.path)
         return ConnexionResponse(
             status_code=status,
             body=orjson.dumps(ApiError(status, error_type, text).body()),
             content_type="application/json; charset=utf-8",
+            headers=dict(getattr(exc, "headers", None) or {}),  # 405 carries Allow
         )
 
     return handle
@@ -105,9 +110,10 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     entity = EntityModel.from_spec(spec)
     fixtures = load_fixtures(spec, entity, settings.fixtures_file)
     store = open_store(settings.state_file, fixtures)
-    allow = AllowList.load(settings.auth_users_file) if settings.auth_users_file else None
+    allow = AllowList.load(settings.auth_users_file) if settings.auth_users_file else DEFAULT_USERS
     journal = Journal(settings.journal_size, settings.journal_body_bytes)
-    relation = RelationHandlers(spec, entity, store, Authenticator(settings.auth, allow))
+    authenticator = Authenticator(settings.auth, None if settings.auth_any else allow)
+    relation = RelationHandlers(spec, entity, store, authenticator)
     admin = AdminHandlers(store, journal, len(fixtures))
 
     @contextlib.asynccontextmanager
@@ -148,7 +154,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     )
     app.add_error_handler(ApiError, _api_error)
 
-    outer: ASGIApp = BodyGuardMiddleware(app, max_body=settings.max_body, timeout=settings.body_timeout)
+    outer: ASGIApp = RequestGuardMiddleware(app, max_body=settings.max_body, timeout=settings.body_timeout)
     if settings.cors:
         outer = CORSMiddleware(
             outer,

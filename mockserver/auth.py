@@ -1,8 +1,11 @@
 """Who is calling: the WebAPI's four ways to authenticate, and the Associate a caller becomes.
 
 Accepted: `Authorization: Basic|SOTicket|Bearer <credential>` (scheme case-insensitive, credential
-non-empty), or an `X-XSRF-TOKEN` header when there is no Authorization header. With an auth-users
-file only the listed Basic users, tickets, tokens and XSRF values are accepted.
+non-empty), or an `X-XSRF-TOKEN` header when there is no Authorization header. Like a real tenant,
+the mock knows its users: by default the seed's Basic user `tje0`/`Tje0`, tickets shaped like
+SuperOffice's (`7T:...`), access tokens shaped like SuperID's (`8A:...`) and XSRF values
+`mock-xsrf-...`; an auth-users file replaces that list (a trailing `*` makes an entry a prefix).
+`--auth any` accepts any well-formed credential, as Prism does.
 """
 
 from __future__ import annotations
@@ -45,14 +48,27 @@ def _unauthorized(reason: str) -> ApiError:
     )
 
 
+def _matches(value: str, patterns: tuple[str, ...]) -> bool:
+    return any(value.startswith(p[:-1]) if p.endswith("*") else value == p for p in patterns)
+
+
 @dataclass(frozen=True, slots=True)
 class AllowList:
-    """The credentials an auth-users file accepts."""
+    """The credentials the mock accepts; entries ending in `*` are prefixes."""
 
     basic: Mapping[str, str]
-    tickets: frozenset[str]
-    tokens: frozenset[str]
-    xsrf: frozenset[str]
+    tickets: tuple[str, ...]
+    tokens: tuple[str, ...]
+    xsrf: tuple[str, ...]
+
+    def ticket(self, value: str) -> bool:
+        return _matches(value, self.tickets)
+
+    def token(self, value: str) -> bool:
+        return _matches(value, self.tokens)
+
+    def xsrf_value(self, value: str) -> bool:
+        return _matches(value, self.xsrf)
 
     @classmethod
     def load(cls, path: Path) -> AllowList:
@@ -60,9 +76,9 @@ class AllowList:
             data = json.loads(path.read_text(encoding="utf-8"))
             return cls(
                 basic={str(k): str(v) for k, v in data.get("basic", {}).items()},
-                tickets=frozenset(map(str, data.get("tickets", []))),
-                tokens=frozenset(map(str, data.get("bearer", []))),
-                xsrf=frozenset(map(str, data.get("xsrf", []))),
+                tickets=tuple(map(str, data.get("tickets", []))),
+                tokens=tuple(map(str, data.get("bearer", []))),
+                xsrf=tuple(map(str, data.get("xsrf", []))),
             )
         except (OSError, ValueError, AttributeError, TypeError) as exc:
             raise ConfigFileError(
@@ -70,6 +86,11 @@ class AllowList:
                 '{"basic": {"user": "password"}, "tickets": ["7T:..."], "bearer": ["8A:..."], '
                 '"xsrf": ["..."]}.'
             ) from exc
+
+
+DEFAULT_USERS = AllowList(basic={"tje0": "Tje0"}, tickets=("7T:*",), tokens=("8A:*",), xsrf=("mock-xsrf-*",))
+# Credentials this long are checked but not remembered, so the cache stays small.
+_CACHEABLE = 512
 
 
 def _associate(login: str, kind: str) -> dict[str, Any]:
@@ -90,12 +111,21 @@ def _associate(login: str, kind: str) -> dict[str, Any]:
 
 
 class Authenticator:
-    """Checks one request's credentials; `--auth off` accepts everyone as the anonymous associate."""
+    """Checks one request's credentials; `--auth off` accepts everyone as the anonymous associate.
 
-    def __init__(self, enabled: bool, allow: AllowList | None = None) -> None:
+    `allow=None` accepts any well-formed credential (`--auth any`).
+    """
+
+    def __init__(self, enabled: bool, allow: AllowList | None = DEFAULT_USERS) -> None:
         self.enabled = enabled
         self._allow = allow
-        self.caller = lru_cache(maxsize=1024)(self._caller)
+        self._cached = lru_cache(maxsize=1024)(self._caller)
+
+    def caller(self, authorization: str | None, xsrf: str | None) -> dict[str, Any]:
+        """The calling Associate; ApiError 401 with WWW-Authenticate when the credentials fail."""
+        if len(authorization or "") + len(xsrf or "") > _CACHEABLE:
+            return self._caller(authorization, xsrf)
+        return self._cached(authorization, xsrf)
 
     def _caller(self, authorization: str | None, xsrf: str | None) -> dict[str, Any]:
         if not self.enabled:
@@ -109,16 +139,16 @@ class Authenticator:
             if scheme == "basic":
                 return self._basic(credential)
             if scheme == "soticket":
-                if self._allow is not None and credential not in self._allow.tickets:
+                if self._allow is not None and not self._allow.ticket(credential):
                     raise _unauthorized("The SOTicket is not valid.")
                 return _associate(credential.partition(":")[0] or credential, "ticket")
             if scheme == "bearer":
-                if self._allow is not None and credential not in self._allow.tokens:
+                if self._allow is not None and not self._allow.token(credential):
                     raise _unauthorized("The Bearer token is not valid.")
                 return _associate(credential[:12], "token")
             raise _unauthorized(f"The Authorization scheme {scheme!r} is not supported.")
         if xsrf is not None and xsrf.strip():
-            if self._allow is not None and xsrf.strip() not in self._allow.xsrf:
+            if self._allow is not None and not self._allow.xsrf_value(xsrf.strip()):
                 raise _unauthorized("The X-XSRF-TOKEN is not valid.")
             return _associate(xsrf.strip()[:12], "xsrf")
         raise _unauthorized("No credentials.")

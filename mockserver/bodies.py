@@ -27,6 +27,7 @@ from mockserver.spec import SpecModel
 from mockserver.validation import BodyValidator
 
 MISSING_BODY = "Entity to save is not in request body."
+XML_ROOTS = ("ContactRelationEntity", "ContactRelationEntityWithLinks")
 _INTEGER = re.compile(r"^[+-]?\d{1,20}$")
 
 
@@ -43,11 +44,32 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(item) for item in value)
+    return False
+
+
 def parse_json(data: bytes) -> Any:
-    """Strict JSON: UTF-8 only, no NaN/Infinity, no duplicate keys, bounded nesting."""
+    """Strict JSON: UTF-8 only, no NaN/Infinity, no duplicate keys, no lone surrogates, bounded nesting."""
     try:
         text = data.decode("utf-8-sig")
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+        # Escapes like \ud800 decode to text that is no Unicode; checked only when one is present.
+        if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
+            raise ValueError("a \\u escape is a lone UTF-16 surrogate, which is not a character")
+        return value
     except UnicodeDecodeError as exc:
         raise ApiError(
             400,
@@ -109,7 +131,7 @@ class BodyReader:
                 f"Cannot read a body of type {shown!r}. Send one of: {', '.join(self.consumes)}.",
             )
         if media.endswith("xml"):
-            body: Any = xmlcodec.loads(data, self._schemas[media])
+            body: Any = xmlcodec.loads(data, self._schemas[media], XML_ROOTS)
         elif media == "application/x-www-form-urlencoded":
             body = self._form(data, self._schemas[media])
         else:
@@ -144,7 +166,11 @@ class BodyReader:
     def _form(self, data: bytes, schema: Mapping[str, Any]) -> dict[str, Any]:
         try:
             pairs = parse_qsl(
-                data.decode("utf-8"), keep_blank_values=True, strict_parsing=True, max_num_fields=200
+                data.decode("utf-8"),
+                keep_blank_values=True,
+                strict_parsing=True,
+                max_num_fields=200,
+                errors="strict",
             )
         except UnicodeDecodeError as exc:
             raise ApiError(

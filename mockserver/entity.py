@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mockserver.spec import SpecModel
@@ -113,7 +113,7 @@ class EntityModel:
         over a body RelationId; CreatedDate/CreatedBy are kept from the first write.
         """
         out: dict[str, Any] = {}
-        stamp = format_date(now)
+        stamp = format_date(self.next_stamp(previous, now))
         for name in self.stored:
             if name == "RelationId":
                 out[name] = relation_id
@@ -129,6 +129,19 @@ class EntityModel:
                 value = body.get(name)
                 out[name] = self.empty(name) if value is None else value
         return out
+
+    @staticmethod
+    def next_stamp(previous: Mapping[str, Any] | None, now: datetime) -> datetime:
+        """Now, but always at least a second after the previous UpdatedDate.
+
+        HTTP dates have whole seconds; without this, two writes in one second would share a
+        Last-Modified, and a client's If-Unmodified-Since could not tell them apart (a lost update).
+        """
+        moment = now.astimezone(UTC).replace(microsecond=0)
+        last = parse_date(str(previous.get("UpdatedDate") or "")) if previous else None
+        if last is not None and last.replace(microsecond=0) >= moment:
+            return last.replace(microsecond=0) + timedelta(seconds=1)
+        return moment
 
     def render(self, stored: Mapping[str, Any], base_url: str) -> dict[str, Any]:
         """The answer for a stored relation: its fields plus TableRight, FieldProperties and _Links."""

@@ -20,11 +20,22 @@ SECRET_HEADERS = frozenset(
 )
 
 
+HEADER_CHARS = 1024
+
+
 def redact(name: bytes, value: bytes) -> str:
-    """`Basic dGplMDpUamUw` -> `Basic ***`: the scheme stays visible, the credential never."""
-    if name.lower() not in SECRET_HEADERS:
-        return value.decode("latin-1")
-    scheme, _, rest = value.decode("latin-1").partition(" ")
+    """`Basic dGplMDpUamUw` -> `Basic ***`: the scheme stays visible, the credential never.
+
+    Cookies keep their names only (`XSRF-TOKEN=***; ASP.NET_SessionId=***`); any other value is
+    cut to HEADER_CHARS so the journal's size stays bounded.
+    """
+    name = name.lower()
+    text = value[:HEADER_CHARS].decode("latin-1")
+    if name not in SECRET_HEADERS:
+        return text
+    if name == b"cookie":
+        return "; ".join(f"{part.partition('=')[0].strip()}=***" for part in text.split(";"))
+    scheme, _, rest = text.partition(" ")
     return f"{scheme} ***" if rest else "***"
 
 

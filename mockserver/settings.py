@@ -26,7 +26,9 @@ class Settings:
     fixtures_file: Path | None = None
     # Require credentials (Basic, SOTicket, Bearer or X-XSRF-TOKEN); off accepts anonymous calls.
     auth: bool = True
-    # JSON file restricting the accepted credentials; None accepts any well-formed credential.
+    # Accept any well-formed credential (Prism's way) instead of checking it against the users.
+    auth_any: bool = False
+    # JSON file of the accepted credentials; None uses the built-in users (see mockserver.auth).
     auth_users_file: Path | None = None
     cors: bool = True
     quiet: bool = False

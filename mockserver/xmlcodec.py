@@ -77,6 +77,9 @@ def _typed(element: Element, schema: Mapping[str, Any], field: str, problems: li
         return None
     kind = schema.get("type")
     if kind == "object" or "properties" in schema or "additionalProperties" in schema:
+        if (element.text or "").strip() and len(element) == 0:
+            problems.append(Violation(field, f"{element.text!r} is text where an object is expected"))
+            return None
         return _object(element, schema, field, problems)
     text = (element.text or "").strip() if kind in ("integer", "boolean") else (element.text or "")
     if kind == "integer":
@@ -114,8 +117,11 @@ def _object(
     return out
 
 
-def loads(data: bytes, schema: Mapping[str, Any]) -> dict[str, Any]:
-    """Parse an XML body into a dict typed by the schema; 400 for anything not well-formed or unsafe."""
+def loads(data: bytes, schema: Mapping[str, Any], roots: tuple[str, ...]) -> dict[str, Any]:
+    """Parse an XML body into a dict typed by the schema; 400 for anything not well-formed or unsafe.
+
+    The root element must be one of `roots` (by local name, any case).
+    """
     try:
         root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
@@ -133,6 +139,14 @@ def loads(data: bytes, schema: Mapping[str, Any]) -> dict[str, Any]:
             f"The XML body is not well-formed: {exc}",
             violations=[Violation("body", str(exc))],
         ) from exc
+    local = _local(root.tag) if isinstance(root.tag, str) else ""
+    if local.lower() not in {name.lower() for name in roots}:
+        raise ApiError(
+            400,
+            "XmlException",
+            f"The XML root element is <{local}>; expected <{roots[0]}>.",
+            violations=[Violation("body", f"root element <{local}>")],
+        )
     problems: list[Violation] = []
     out = _object(root, schema, "", problems)
     if problems:

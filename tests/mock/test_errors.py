@@ -76,8 +76,8 @@ def test_a_malformed_or_unknown_authorization_gives_401(client: httpx.Client, va
     "headers",
     [
         {"Authorization": "soticket 7T:abc"},
-        {"Authorization": "BEARER 8A:token"},
-        {"X-XSRF-TOKEN": "xsrf-value"},
+        {"Authorization": "BEARER 8A:Cust1.token"},
+        {"X-XSRF-TOKEN": "mock-xsrf-1"},
     ],
 )
 def test_each_documented_credential_is_accepted(mock_url: str, headers: dict[str, str]) -> None:
@@ -113,3 +113,78 @@ def test_errors_follow_accept_xml(client: httpx.Client) -> None:
     assert answer.status_code == 400
     assert answer.headers["content-type"].startswith("application/xml")
     assert b"<ErrorMessage>Entity to save is not in request body.</ErrorMessage>" in answer.content
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Authorization": "Basic U0NIRU1BVEhFU0lTOnNlY3JldA=="},  # a user the mock does not know
+        {"Authorization": "Bearer SCHEMATHESIS-INVALID-VALUE"},
+        {"Authorization": "SOTicket not-a-ticket"},
+        {"Authorization": "SCHEMATHESIS-INVALID-VALUE"},
+        {"Authorization": "", "X-XSRF-TOKEN": "guessed"},
+    ],
+)
+def test_credentials_the_mock_does_not_know_give_401(client: httpx.Client, headers: dict[str, str]) -> None:
+    _is_vendor_error(client.put("/api/v1/Relation/918", json={}, headers=headers), 401)
+
+
+def test_auth_any_accepts_any_well_formed_credential() -> None:
+    from tests.livemock import mock_in_thread
+
+    with mock_in_thread(auth_any=True) as url:
+        answer = httpx.get(f"{url}/api/v1/Relation/918", headers={"Authorization": "Bearer whatever"})
+        assert answer.status_code == 200
+        assert httpx.get(f"{url}/api/v1/Relation/918").status_code == 401
+
+
+def test_a_lone_surrogate_escape_is_refused_and_nothing_is_stored(client: httpx.Client) -> None:
+    before = client.get("/api/v1/Relation/918").json()
+    for content in (b'{"Comment": "\\ud800"}', b'{"\\udbff": 1}', b'{"SourceContactId": "\\ud800"}'):
+        _is_vendor_error(
+            client.put("/api/v1/Relation/918", content=content, headers={"Content-Type": "application/json"}),
+            400,
+        )
+    ok = client.put(
+        "/api/v1/Relation/918",
+        content=b'{"Comment": "\\ud83d\\ude00"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert ok.json()["Comment"] == "\U0001f600"
+    client.put("/api/v1/Relation/918", json=before)
+
+
+def test_form_values_that_are_not_utf8_give_400(client: httpx.Client) -> None:
+    answer = client.put(
+        "/api/v1/Relation/918",
+        content=b"Comment=%ED%A0%80",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    _is_vendor_error(answer, 400)
+
+
+def test_a_trailing_or_encoded_slash_is_the_same_relation_not_a_redirect(client: httpx.Client) -> None:
+    for path in ("/api/v1/Relation/918/", "/api/v1/Relation/918%2F"):
+        answer = client.get(path, headers={"Host": "evil.example"})
+        assert answer.status_code == 200, path
+        assert "location" not in answer.headers
+
+
+def test_a_405_says_which_methods_are_allowed(client: httpx.Client) -> None:
+    answer = client.request("TRACE", "/api/v1/Relation/918")
+    _is_vendor_error(answer, 405)
+    assert "PUT" in answer.headers["allow"]
+
+
+def test_xml_with_another_root_or_text_for_an_object_gives_400(client: httpx.Client) -> None:
+    for xml in (
+        b"<a><Comment>x</Comment></a>",
+        b"<ContactRelationEntity><FieldProperties>AAA</FieldProperties></ContactRelationEntity>",
+    ):
+        answer = client.put("/api/v1/Relation/918", content=xml, headers={"Content-Type": "application/xml"})
+        _is_vendor_error(answer, 400)
+
+
+def test_oversized_headers_give_400_in_the_vendor_shape(client: httpx.Client) -> None:
+    answer = client.get("/api/v1/Relation/918", headers={"X-Padding": "x" * 40_000})
+    _is_vendor_error(answer, 400)

@@ -62,3 +62,14 @@ def test_an_unparsable_date_is_ignored(client: httpx.Client) -> None:
 def test_the_seed_relation_updated_in_2014_is_not_stale_for_a_2015_date(client: httpx.Client) -> None:
     answer = client.put("/api/v1/Relation/918", json={"Comment": "x"}, headers={"If-Unmodified-Since": STALE})
     assert answer.status_code == 200
+
+
+def test_two_writes_in_one_second_get_different_last_modified_so_the_second_stale_one_fails(
+    client: httpx.Client,
+) -> None:
+    stamp = client.put("/api/v1/Relation/918", json={"Comment": "base"}).headers["last-modified"]
+    first = client.put("/api/v1/Relation/918", json={"Comment": "A"}, headers={"If-Unmodified-Since": stamp})
+    second = client.put("/api/v1/Relation/918", json={"Comment": "B"}, headers={"If-Unmodified-Since": stamp})
+    assert (first.status_code, second.status_code) == (200, 412)
+    assert first.headers["last-modified"] != stamp
+    assert client.get("/api/v1/Relation/918").json()["Comment"] == "A"

@@ -27,7 +27,7 @@ def test_a_cors_preflight_is_answered_for_any_origin_with_credentials(client: ht
 def test_no_cors_sends_no_cors_headers() -> None:
     with mock_in_thread(cors=False) as url:
         answer = httpx.get(
-            f"{url}/api/v1/Relation/918", headers={"Origin": "http://a", "Authorization": "Bearer x"}
+            f"{url}/api/v1/Relation/918", headers={"Origin": "http://a", "Authorization": "Bearer 8A:x"}
         )
         assert answer.status_code == 200
         assert "access-control-allow-origin" not in answer.headers
@@ -40,7 +40,9 @@ def test_swagger_ui_and_the_spec_are_served(client: httpx.Client) -> None:
 
 
 def test_the_journal_records_requests_with_credentials_redacted(client: httpx.Client) -> None:
-    client.put("/api/v1/Relation/918", json={"Comment": "journaled"}, headers={"X-XSRF-TOKEN": "sekrit"})
+    client.put(
+        "/api/v1/Relation/918", json={"Comment": "journaled"}, headers={"X-XSRF-TOKEN": "mock-xsrf-sekrit"}
+    )
     entries = client.get("/__admin/requests").json()["Requests"]
     last = entries[-1]
     assert (last["Method"], last["Path"], last["Status"]) == ("PUT", "/api/v1/Relation/918", 200)
@@ -55,10 +57,16 @@ def test_the_journal_records_requests_with_credentials_redacted(client: httpx.Cl
 def test_the_journal_is_bounded() -> None:
     with mock_in_thread(journal_size=5) as url:
         for _ in range(12):
-            httpx.get(f"{url}/api/v1/Relation/918", headers={"Authorization": "Bearer x"})
+            httpx.get(f"{url}/api/v1/Relation/918", headers={"Authorization": "Bearer 8A:x"})
         assert len(httpx.get(f"{url}/__admin/requests").json()["Requests"]) == 5
 
 
 def test_auth_off_accepts_anonymous_calls() -> None:
     with mock_in_thread(auth=False) as url:
         assert httpx.put(f"{url}/api/v1/Relation/918", json={"Comment": "anon"}).status_code == 200
+
+
+def test_cookies_in_the_journal_keep_their_names_only(client: httpx.Client) -> None:
+    client.get("/api/v1/Relation/918", headers={"Cookie": "XSRF-TOKEN=secret1; ASP.NET_SessionId=secret2"})
+    cookie = client.get("/__admin/requests").json()["Requests"][-1]["Headers"]["cookie"]
+    assert cookie == "XSRF-TOKEN=***; ASP.NET_SessionId=***"

@@ -1,4 +1,9 @@
-"""Body limits as a pure ASGI middleware: 413 before reading an oversized body, 408 for a stalled one.
+"""Limits on a request before the app sees it, as a pure ASGI middleware.
+
+Headers over `MAX_HEADER_BYTES` are refused with 400 (and never kept in the journal or caches).
+A trailing slash on an API path is dropped (`/Relation/918/`, `/Relation/918%2F`) rather than
+redirected: Starlette's redirect would answer an undocumented 307 that echoes the Host header.
+Bodies: 413 before reading an oversized one, 408 for a stalled one.
 
 A declared Content-Length over the limit is refused at once, without reading a byte of it; a
 chunked body is counted as it arrives. The body is read whole before the app runs; a client
@@ -29,7 +34,10 @@ def _error(status: int, error_type: str, message: str) -> tuple[dict[str, object
     return start, body
 
 
-class BodyGuardMiddleware:
+MAX_HEADER_BYTES = 32 * 1024
+
+
+class RequestGuardMiddleware:
     def __init__(self, app: ASGIApp, *, max_body: int, timeout: float) -> None:
         self.app = app
         self.max_body = max_body
@@ -41,6 +49,9 @@ class BodyGuardMiddleware:
         self._bad_length = _error(
             400, "BadHttpRequestException", "The Content-Length header is not a number."
         )
+        self._big_headers = _error(
+            400, "BadHttpRequestException", f"The request headers exceed {MAX_HEADER_BYTES} bytes."
+        )
 
     async def _reply(self, send: Send, reply: tuple[dict[str, object], bytes]) -> None:
         await send(reply[0])
@@ -49,6 +60,12 @@ class BodyGuardMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        if len(path) > 8 and path.endswith("/") and path.startswith("/api/"):
+            scope = {**scope, "path": path.rstrip("/"), "raw_path": scope.get("raw_path", b"").rstrip(b"/")}
+        if sum(len(name) + len(value) for name, value in scope["headers"]) > MAX_HEADER_BYTES:
+            await self._reply(send, self._big_headers)
             return
         for name, value in scope["headers"]:
             if name == b"content-length":
