@@ -9,12 +9,14 @@ Outermost, three pure ASGI middlewares: request journal/log, CORS, request limit
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 import traceback
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import orjson
+import yaml
 from connexion import AsyncApp
 from connexion.apps.abstract import AbstractApp
 from connexion.apps.asynchronous import AsyncApi, AsyncASGIApp
@@ -88,7 +90,26 @@ def _resolver(table: dict[str, Handler]) -> Resolver:
     return Resolver(resolve)
 
 
-def _vendor_error(status: int, error_type: str, message: str) -> Callable[..., Any]:
+def _allowed_methods(*documents: dict[str, Any]) -> Callable[[str], dict[str, str]]:
+    """path -> {"Allow": the methods the specs document for it}, matched by compiled templates."""
+    table = []
+    for document in documents:
+        base = document.get("servers", [{}])[0].get("url", "") if document.get("servers") else ""
+        base = base if base.startswith("/") else ""
+        for template, item in document.get("paths", {}).items():
+            pattern = re.sub(r"\\{[^/]+\\}", "[^/]+", re.escape(base + template))
+            methods = ", ".join(m.upper() for m in item if m in ("get", "put", "post", "delete", "patch"))
+            table.append((re.compile(f"^{pattern}$"), {"Allow": methods}))
+
+    def allow(path: str) -> dict[str, str]:
+        return next((headers for pattern, headers in table if pattern.match(path)), {})
+
+    return allow
+
+
+def _vendor_error(
+    status: int, error_type: str, message: str, allow: Callable[[str], dict[str, str]]
+) -> Callable[..., Any]:
     async def handle(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         if status >= 500:  # a bug: keep the traceback where the operator looks
             sys.stderr.write("".join(traceback.format_exception(exc)))
@@ -97,7 +118,7 @@ def _vendor_error(status: int, error_type: str, message: str) -> Callable[..., A
             status_code=status,
             body=orjson.dumps(ApiError(status, error_type, text).body()),
             content_type="application/json; charset=utf-8",
-            headers=dict(getattr(exc, "headers", None) or {}),  # 405 carries Allow
+            headers=allow(request.url.path) if status == 405 else {},
         )
 
     return handle
@@ -144,13 +165,16 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         )
     except ResolverError as exc:
         raise SpecError(str(exc)) from exc
-    app.add_error_handler(404, _vendor_error(404, "SoNotFoundException", "No resource at {path}."))
+    allow = _allowed_methods(spec.document, yaml.safe_load(ADMIN_SPEC.read_text(encoding="utf-8")))
+    app.add_error_handler(404, _vendor_error(404, "SoNotFoundException", "No resource at {path}.", allow))
     app.add_error_handler(
-        405, _vendor_error(405, "MethodNotAllowedException", "{method} is not allowed on {path}.")
+        405, _vendor_error(405, "MethodNotAllowedException", "{method} is not allowed on {path}.", allow)
     )
     app.add_error_handler(
         Exception,
-        _vendor_error(500, "InternalServerError", "The mock failed on {method} {path}; this is a bug."),
+        _vendor_error(
+            500, "InternalServerError", "The mock failed on {method} {path}; this is a bug.", allow
+        ),
     )
     app.add_error_handler(ApiError, _api_error)
 

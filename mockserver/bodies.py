@@ -158,10 +158,17 @@ class BodyReader:
         return body.value  # type: ignore[no-any-return]
 
     def _checked(self, result: Any) -> dict[str, Any]:
+        """A patched relation must still be an entity; if not, the patch conflicts with it (409)."""
         problems = self._entity_validator.violations(result)
         if problems:
-            raise ApiError.invalid(problems)
-        return result
+            parts = "; ".join(f"{v.field}: {v.problem}" for v in problems)
+            raise ApiError(
+                409,
+                "JsonPatchConflictException",
+                f"The patch would leave an invalid relation: {parts}.",
+                violations=problems,
+            )
+        return result  # type: ignore[no-any-return]
 
     def _form(self, data: bytes, schema: Mapping[str, Any]) -> dict[str, Any]:
         try:
@@ -212,7 +219,15 @@ class BodyReader:
             return jsonpatch.apply_patch(copy.deepcopy(dict(base)), normalized)
         except jsonpatch.JsonPatchTestFailed as exc:
             raise ApiError(409, "JsonPatchTestFailedException", f"Test operation failed: {exc}.") from exc
-        except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException, TypeError, KeyError) as exc:
+        except (jsonpatch.JsonPatchConflict, jsonpointer.JsonPointerException, TypeError, KeyError) as exc:
+            # A well-formed patch whose paths do not fit the stored relation (RFC 5789 §2.2).
+            raise ApiError(
+                409,
+                "JsonPatchConflictException",
+                f"The JSON Patch does not fit the stored relation: {exc}.",
+                violations=[Violation("body", str(exc))],
+            ) from exc
+        except jsonpatch.JsonPatchException as exc:
             raise ApiError(
                 400,
                 "JsonPatchException",

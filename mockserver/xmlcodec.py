@@ -2,7 +2,8 @@
 
 Reading uses defusedxml (no DTDs, no entities, no external references) and matches elements by
 local name, case-insensitively, so namespaced documents from other serializers are accepted.
-Values are typed by the spec's schema. `xsi:nil="true"` marks null both ways.
+Values are typed by the spec's schema. `xsi:nil="true"` marks null both ways; the text `null` in a
+nullable element that is not free text is read as null too.
 """
 
 from __future__ import annotations
@@ -72,14 +73,20 @@ def _is_nil(element: Element) -> bool:
     return any(_local(name) == "nil" and value.strip() == "true" for name, value in element.attrib.items())
 
 
+def _null_text(element: Element, schema: Mapping[str, Any]) -> bool:
+    """`<X>null</X>` is how JSON-minded serializers write null; for free text it stays the word."""
+    if not schema.get("nullable") or len(element) or (element.text or "").strip() != "null":
+        return False
+    return schema.get("type") != "string" or "null" not in schema.get("enum", ["null"])
+
+
 def _typed(element: Element, schema: Mapping[str, Any], field: str, problems: list[Violation]) -> Any:
     if _is_nil(element):
         return None
     kind = schema.get("type")
+    if _null_text(element, schema):
+        return None
     if kind == "object" or "properties" in schema or "additionalProperties" in schema:
-        if (element.text or "").strip() and len(element) == 0:
-            problems.append(Violation(field, f"{element.text!r} is text where an object is expected"))
-            return None
         return _object(element, schema, field, problems)
     text = (element.text or "").strip() if kind in ("integer", "boolean") else (element.text or "")
     if kind == "integer":
@@ -105,10 +112,18 @@ def _object(
     by_lower = {name.lower(): name for name in props}
     extra = schema.get("additionalProperties")
     out: dict[str, Any] = {}
+    if (element.text or "").strip() and len(element) == 0:
+        problems.append(Violation(field or "body", f"{element.text!r} is text where an object is expected"))
+        return out
     for child in element:
         local = _local(child.tag) if isinstance(child.tag, str) else ""
         key = child.attrib.get("Key", local) if local == "Item" else local
         name = by_lower.get(key.lower())
+        if (name or key) in out:
+            problems.append(
+                Violation(f"{field}/{name or key}" if field else name or key, "appears more than once")
+            )
+            continue
         if name is not None:
             out[name] = _typed(child, props[name], f"{field}/{name}" if field else name, problems)
         elif isinstance(extra, Mapping):

@@ -102,3 +102,36 @@ def test_text_that_xml_cannot_carry_is_still_well_formed_xml(client: httpx.Clien
     client.put("/api/v1/Relation/918", json={"Comment": 'a\u0001b <&> "q"'})
     answer = client.get("/api/v1/Relation/918", headers={"Accept": "application/xml"})
     assert _xml_fields(answer.content)["Comment"] == 'a\ufffdb <&> "q"'
+
+
+@pytest.mark.parametrize(
+    "patch",
+    [
+        b'[{"op": "remove", "path": ""}]',
+        b'[{"op": "remove", "path": "/NoSuchField"}]',
+        b'[{"op": "replace", "path": "/Comment", "value": 5}]',
+    ],
+)
+def test_a_json_patch_that_does_not_fit_the_relation_gives_409(client: httpx.Client, patch: bytes) -> None:
+    answer = client.put(
+        "/api/v1/Relation/918", content=patch, headers={"Content-Type": "application/json-patch+json"}
+    )
+    assert answer.status_code == 409
+    assert answer.json()["Error"] is True
+
+
+def test_an_xml_element_given_twice_gives_400(client: httpx.Client) -> None:
+    xml = b"<ContactRelationEntity><Comment>a</Comment><Comment>b</Comment></ContactRelationEntity>"
+    answer = client.put("/api/v1/Relation/918", content=xml, headers={"Content-Type": "application/xml"})
+    assert answer.status_code == 400
+    assert answer.json()["Violations"][0]["Field"] == "Comment"
+
+
+def test_null_text_in_a_nullable_xml_object_is_null(client: httpx.Client) -> None:
+    xml = (
+        b"<ContactRelationEntity><Comment>null</Comment><FieldProperties>null</FieldProperties>"
+        b"<CreatedBy><Type>null</Type></CreatedBy></ContactRelationEntity>"
+    )
+    answer = client.put("/api/v1/Relation/918", content=xml, headers={"Content-Type": "application/xml"})
+    assert answer.status_code == 200
+    assert answer.json()["Comment"] == "null"
