@@ -37,7 +37,7 @@ contract: install
 	$(BIN)/python -m contracts $(if $(URL),--url $(URL)) $(ARGS)
 
 fuzz: install
-	$(BIN)/python -m contracts.fuzz $(ARGS)
+	$(BIN)/python tests/reliability/run_fuzz.py $(ARGS)
 
 lint: install
 	$(BIN)/ruff format --check .

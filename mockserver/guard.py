@@ -1,8 +1,9 @@
 """Limits on a request before the app sees it, as a pure ASGI middleware.
 
 Headers over `MAX_HEADER_BYTES` are refused with 400 (and never kept in the journal or caches).
-A trailing slash on an API path is dropped (`/Relation/918/`, `/Relation/918%2F`) rather than
-redirected: Starlette's redirect would answer an undocumented 307 that echoes the Host header.
+A trailing slash on an API path is dropped (`/Relation/918/`) rather than redirected: Starlette's
+redirect would answer an undocumented 307 that echoes the Host header. An encoded slash (`%2F`)
+inside a segment is a 404.
 Bodies: 413 before reading an oversized one, 408 for a stalled one.
 
 A declared Content-Length over the limit is refused at once, without reading a byte of it; a
@@ -49,6 +50,9 @@ class RequestGuardMiddleware:
         self._bad_length = _error(
             400, "BadHttpRequestException", "The Content-Length header is not a number."
         )
+        self._no_resource = _error(
+            404, "SoNotFoundException", "The path has an encoded slash; it names no resource."
+        )
         self._big_headers = _error(
             400, "BadHttpRequestException", f"The request headers exceed {MAX_HEADER_BYTES} bytes."
         )
@@ -62,8 +66,12 @@ class RequestGuardMiddleware:
             await self.app(scope, receive, send)
             return
         path = scope["path"]
+        raw_path = scope.get("raw_path") or path.encode()
+        if b"%2f" in raw_path.lower():  # an encoded slash inside a segment names no resource
+            await self._reply(send, self._no_resource)
+            return
         if len(path) > 8 and path.endswith("/") and path.startswith("/api/"):
-            scope = {**scope, "path": path.rstrip("/"), "raw_path": scope.get("raw_path", b"").rstrip(b"/")}
+            scope = {**scope, "path": path.rstrip("/"), "raw_path": raw_path.rstrip(b"/")}
         if sum(len(name) + len(value) for name, value in scope["headers"]) > MAX_HEADER_BYTES:
             await self._reply(send, self._big_headers)
             return

@@ -1,0 +1,113 @@
+"""Response checks added to Schemathesis' own, run on every request it generates.
+
+They use Schemathesis' check signature `(ctx, response, case)` and fail with a `Failure` subclass,
+so they appear in its reports like the built-ins. Loaded into the Schemathesis CLI by
+`contracts.st_hooks` (through SCHEMATHESIS_HOOKS); importing this module registers them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import schemathesis
+from schemathesis.core.failures import Failure
+
+# How a server fills these under $select is undocumented (see the fact sheet, section 7).
+UNJUDGED = frozenset({"tableright", "fieldproperties", "_links", "extrafields", "customfields"})
+
+
+class RelationIdMismatch(Failure):
+    """A 200 answer names another relation than the path does."""
+
+    kind_title = "RelationId differs from the path id"
+
+
+class SelectNotApplied(Failure):
+    """With `$select`, a field that was not selected still has a value."""
+
+    kind_title = "$select did not null the unselected fields"
+
+
+def _entity(response: schemathesis.Response) -> dict[str, Any] | None:
+    if response.status_code != 200:
+        return None
+    media_type = (response.headers.get("content-type") or [""])[0].split(";")[0].strip().lower()
+    if "json" not in media_type:
+        return None
+    try:
+        body = response.json()
+    except Exception:  # not JSON after all: response_schema_conformance reports that
+        return None
+    return body if isinstance(body, dict) else None
+
+
+@schemathesis.check
+def relation_id_matches_path(
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
+) -> bool | None:
+    entity = _entity(response)
+    path_id = (case.path_parameters or {}).get("id")
+    if entity is None or entity.get("RelationId") is None or isinstance(path_id, bool):
+        return None
+    try:
+        wanted = int(str(path_id))
+    except ValueError:
+        return None
+    if entity["RelationId"] != wanted:
+        raise RelationIdMismatch(
+            operation=case.operation.label,
+            message=f"Expected RelationId {wanted} (the path id), got {entity['RelationId']!r}",
+        )
+    return None
+
+
+@schemathesis.check
+def select_nulls_unselected(
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
+) -> bool | None:
+    raw = (case.query or {}).get("$select")
+    entity = _entity(response)
+    if not isinstance(raw, str) or entity is None:
+        return None
+    fields = {key.lower(): key for key in entity}
+    whole: set[str] = set()
+    members: dict[str, set[str]] = {}
+    for item in raw.split(","):
+        parent, _, member = (part.strip().lower() for part in item.strip().partition("/"))
+        if not parent:
+            continue
+        if parent not in fields or "/" in member:
+            return None  # unknown names: what a server does with them is undocumented
+        if member:
+            members.setdefault(parent, set()).add(member)
+        else:
+            whole.add(parent)
+    if not whole and not members:
+        return None
+    wrong = _unselected_values(entity, whole, members)
+    if wrong:
+        raise SelectNotApplied(
+            operation=case.operation.label,
+            message=f"With $select={raw!r}, these unselected fields are not null: {', '.join(sorted(wrong))}",
+        )
+    return None
+
+
+def _unselected_values(entity: Mapping[str, Any], whole: set[str], members: dict[str, set[str]]) -> list[str]:
+    wrong = []
+    for key, value in entity.items():
+        lowered = key.lower()
+        if lowered in UNJUDGED or lowered in whole or value is None:
+            continue
+        if lowered in members and isinstance(value, Mapping):
+            wrong += [
+                f"{key}/{sub}"
+                for sub, sub_value in value.items()
+                if sub.lower() not in members[lowered]
+                and sub.lower() not in UNJUDGED
+                and sub_value is not None
+            ]
+        else:
+            wrong.append(key)
+    return wrong

@@ -1,0 +1,173 @@
+"""`python -m contracts` / `relation-contracts`: options in, exit code out.
+
+Exit 0: every check held. Exit 1: at least one contract violation. Exit 2: the suite could not run
+(bad arguments, server unreachable, spec invalid), with a one-line reason on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from rich.console import Console
+
+from contracts.catalog import CHECKS, select_checks
+from contracts.errors import ContractsError, UsageError
+from contracts.options import (
+    DEFAULT_MAX_EXAMPLES,
+    DEFAULT_RELATION_ID,
+    DEFAULT_SEED,
+    DEFAULT_SPEC,
+    DEFAULT_WORKERS,
+    PHASES,
+    Options,
+    default_auth,
+)
+from contracts.report import ConsoleReporter, Reporter, print_summary, write_junit, write_markdown
+from contracts.suite import run_suite
+
+PROG = "relation-contracts"
+EXIT_HELD, EXIT_VIOLATED, EXIT_CANNOT_RUN = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        """One line, not argparse's usage block: CI shows the last line of a failed step."""
+        self.exit(EXIT_CANNOT_RUN, f"{self.prog}: cannot run: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Check a server against the SuperOffice PUT /api/v1/Relation/{id} contract. "
+        "Without --url, the project's mock is started on a free port and tested.",
+        epilog="Exit status: 0 every check held, 1 a contract violation, 2 could not run.",
+    )
+    parser.add_argument(
+        "--url", help="base URL of the server, e.g. https://host/Cust12345 (default: embedded mock)"
+    )
+    parser.add_argument(
+        "--auth",
+        default=None,
+        metavar="VALUE",
+        help="the Authorization header (default: $CONTRACTS_AUTH, else the vendor's sample credentials)",
+    )
+    parser.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="extra request header (repeatable)",
+    )
+    parser.add_argument(
+        "--relation-id", type=_int32, default=DEFAULT_RELATION_ID, metavar="N",
+        help=f"the relation the suite may write to and restores afterwards (default {DEFAULT_RELATION_ID})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--max-examples", type=_positive, default=DEFAULT_MAX_EXAMPLES, metavar="N",
+        help=f"generated cases per Schemathesis operation and per property (default {DEFAULT_MAX_EXAMPLES})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, metavar="N", help="same seed, same requests"
+    )
+    parser.add_argument(
+        "--workers", type=_positive, default=DEFAULT_WORKERS, metavar="N",
+        help=f"processes the Schemathesis phases are spread over (default {DEFAULT_WORKERS})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--phases", default=",".join(PHASES), metavar="LIST",
+        help=f"Schemathesis phases to run (default {','.join(PHASES)})",
+    )  # fmt: skip
+    parser.add_argument("--junit", type=Path, metavar="FILE", help="write a JUnit XML report")
+    parser.add_argument("--report", type=Path, metavar="FILE", help="write a Markdown summary")
+    parser.add_argument(
+        "--checks", action="append", metavar="LIST",
+        help="comma-separated checks to run: names, 'schemathesis', 'property' or 'all' (default all)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--exclude-checks", action="append", metavar="LIST", help="comma-separated checks to skip"
+    )
+    parser.add_argument(
+        "--spec", type=Path, default=DEFAULT_SPEC, help="the OpenAPI document (default: the project's)"
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress display, only the summary")
+    parser.add_argument("--list-checks", action="store_true", help="print the checks and exit")
+    return parser
+
+
+def parse_options(argv: list[str] | None = None) -> tuple[Options, argparse.Namespace]:
+    args = build_parser().parse_args(argv)
+    headers = tuple(_header(raw) for raw in args.header)
+    checks = select_checks(args.checks, args.exclude_checks)
+    options = Options(
+        url=args.url,
+        auth=default_auth() if args.auth is None else args.auth,
+        headers=headers,
+        relation_id=args.relation_id,
+        max_examples=args.max_examples,
+        seed=args.seed,
+        workers=args.workers,
+        junit=args.junit,
+        report=args.report,
+        checks=checks,
+        spec=args.spec,
+        phases=_phases(args.phases),
+        progress=not args.quiet,
+    )
+    return options, args
+
+
+def main(argv: list[str] | None = None) -> int:
+    err = Console(stderr=True, highlight=False)
+    try:
+        options, args = parse_options(argv)
+        if args.list_checks:
+            for info in CHECKS.values():
+                print(f"{info.name:<30} {info.source:<13} {info.summary}")
+            return EXIT_HELD
+        reporter: Reporter = ConsoleReporter(err) if options.progress else Reporter()
+        result = run_suite(options, reporter)
+    except ContractsError as exc:
+        print(f"{PROG}: cannot run: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    # CI logs are not terminals; rich would wrap them at 80 columns.
+    print_summary(result, Console(highlight=False, width=None if sys.stdout.isatty() else 130))
+    if options.junit:
+        write_junit(result, options.junit)
+    if options.report:
+        write_markdown(result, options.report)
+    return EXIT_HELD if result.ok else EXIT_VIOLATED
+
+
+def _header(raw: str) -> tuple[str, str]:
+    name, sep, value = raw.partition(":")
+    if not sep or not name.strip() or any(c.isspace() for c in name.strip()):
+        raise UsageError(f"--header must look like 'Name: value', not {raw!r}")
+    return name.strip(), value.strip()
+
+
+def _phases(raw: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(name.strip() for name in raw.split(",") if name.strip()))
+    unknown = [name for name in names if name not in PHASES]
+    if unknown or not names:
+        raise UsageError(f"--phases takes a comma-separated subset of {','.join(PHASES)}, not {raw!r}")
+    return names
+
+
+def _int32(text: str) -> int:
+    value = int(text)
+    if not -(2**31) <= value < 2**31:
+        raise argparse.ArgumentTypeError(f"{text} is not a 32-bit integer")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive integer")
+    return value

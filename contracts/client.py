@@ -1,0 +1,140 @@
+"""The properties' HTTP client: one keep-alive httpx client, and a curl line for every exchange.
+
+Every request goes through `Exchange`, which keeps exactly what was sent so that a violation can be
+printed with the command that reproduces it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from contracts.curl import AUTH_ENV, curl_command
+from contracts.errors import CannotRunError
+from contracts.options import Options
+from contracts.spec import PUT_PATH
+
+JSON = "application/json"
+XML = "application/xml"
+FORM = "application/x-www-form-urlencoded"
+# Headers that carry credentials: stripped for the "no credentials" calls.
+CREDENTIAL_HEADERS = frozenset({"authorization", "x-xsrf-token", "cookie"})
+
+
+class NoAnswer(CannotRunError):
+    """The server gave no HTTP answer (refused, reset, timed out); `curl` is what was being sent."""
+
+    def __init__(self, message: str, curl: str) -> None:
+        super().__init__(message)
+        self.curl = curl
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One request and its answer."""
+
+    method: str
+    url: str
+    request_headers: tuple[tuple[str, str], ...]
+    request_body: bytes | None
+    response: httpx.Response
+    curl: str
+
+    @property
+    def status(self) -> int:
+        return self.response.status_code
+
+    @property
+    def media_type(self) -> str:
+        return self.response.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    def json(self) -> Any:
+        """The JSON body, or None when there is none or it is not JSON."""
+        try:
+            return json.loads(self.response.content)
+        except ValueError:
+            return None
+
+    def entity(self) -> dict[str, Any] | None:
+        body = self.json()
+        return body if isinstance(body, dict) else None
+
+    def brief(self) -> str:
+        """Status plus the start of the body, for 'seen' lines."""
+        text = self.response.content[:300].decode("utf-8", "replace").replace("\n", " ")
+        more = "…" if len(self.response.content) > 300 else ""
+        return f"{self.status} {self.media_type or '(no content-type)'} {text}{more}".rstrip()
+
+
+class RelationClient:
+    """Calls `PUT`/`GET /api/v1/Relation/{id}` on one server with the run's credentials and headers."""
+
+    def __init__(self, options: Options, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.options = options
+        self._http = httpx.Client(timeout=options.request_timeout, follow_redirects=False)
+        self._env_refs = {} if options.auth_is_sample else {"Authorization": AUTH_ENV}
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> RelationClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def url(self, relation_id: int | str, select: str | None = None) -> str:
+        url = self.base_url + PUT_PATH.replace("{id}", str(relation_id))
+        return f"{url}?{urlencode({'$select': select})}" if select is not None else url
+
+    def send(
+        self,
+        method: str,
+        relation_id: int | str,
+        *,
+        body: bytes | None = None,
+        content_type: str | None = None,
+        accept: str | None = JSON,
+        select: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        credentials: bool = True,
+    ) -> Exchange:
+        sent: list[tuple[str, str]] = [
+            (name, value)
+            for name, value in self.options.request_headers()
+            if credentials or name.lower() not in CREDENTIAL_HEADERS
+        ]
+        if accept:
+            sent.append(("Accept", accept))
+        if content_type:
+            sent.append(("Content-Type", content_type))
+        sent.extend((headers or {}).items())
+        url = self.url(relation_id, select)
+        curl = curl_command(method, url, sent, body, env_refs=self._env_refs)
+        try:
+            response = self._http.request(method, url, headers=sent, content=body)
+        except httpx.HTTPError as exc:
+            raise NoAnswer(f"{method} {url}: {type(exc).__name__}: {exc}", curl) from exc
+        return Exchange(method, url, tuple(sent), body, response, curl)
+
+    def put_json(self, relation_id: int, entity: Mapping[str, Any], **kwargs: Any) -> Exchange:
+        body = json.dumps(entity, ensure_ascii=False).encode()
+        return self.send("PUT", relation_id, body=body, content_type=JSON, **kwargs)
+
+    def put_xml(
+        self, relation_id: int, document: bytes, *, content_type: str = XML, **kwargs: Any
+    ) -> Exchange:
+        return self.send("PUT", relation_id, body=document, content_type=content_type, **kwargs)
+
+    def put_form(self, relation_id: int, fields: Mapping[str, Any], **kwargs: Any) -> Exchange:
+        body = urlencode({name: "" if value is None else value for name, value in fields.items()}).encode()
+        return self.send("PUT", relation_id, body=body, content_type=FORM, **kwargs)
+
+    def get(self, relation_id: int, **kwargs: Any) -> Exchange:
+        return self.send("GET", relation_id, **kwargs)

@@ -1,0 +1,37 @@
+"""One exception root for the contract suite, so callers can tell "could not run" from "the contract broke".
+
+    ContractsError
+    ├── UsageError        bad command-line arguments or options            (exit 2)
+    ├── CannotRunError    server unreachable, spec invalid, tool missing   (exit 2)
+    └── PropertyFailed    a property saw the server break a promise         (exit 1, reported as a violation)
+
+`PropertyFailed` also inherits `AssertionError`, the way Schemathesis failures do, so Hypothesis and
+pytest treat it as a test failure rather than an error.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from contracts.results import Failure
+
+
+class ContractsError(Exception):
+    """Root of every error the contract suite raises on purpose."""
+
+
+class UsageError(ContractsError):
+    """The options do not make sense together; the message names the option to fix."""
+
+
+class CannotRunError(ContractsError):
+    """The suite cannot start or finish: nothing was (or could be) judged."""
+
+
+class PropertyFailed(ContractsError, AssertionError):
+    """A property check observed a contract violation; `failure` holds what to print."""
+
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(f"{failure.check}: {failure.title}")
+        self.failure = failure

@@ -1,0 +1,121 @@
+"""The spec, loaded and validated once, and the entity's shape read from it.
+
+The properties compare fields by kind (integer, text, date, carrier), and the kinds come from the
+spec rather than from a second hand-kept list, so a spec change cannot leave the suite behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from contracts.errors import CannotRunError
+
+PUT_PATH = "/api/v1/Relation/{id}"
+RESPONSE_SCHEMA = "ContactRelationEntityWithLinks"
+# Set by the server whatever the body says (the spec: "the path id identifies the relation; the
+# server sets UpdatedDate and UpdatedBy"); Created* are the server's record of the first write.
+SERVER_SET = frozenset({"RelationId", "UpdatedDate", "UpdatedBy", "CreatedDate", "CreatedBy"})
+# Present in answers, but how a server fills or $select-s them is undocumented: never judged.
+UNDOCUMENTED = frozenset({"TableRight", "FieldProperties", "_Links", "ExtraFields", "CustomFields"})
+
+INT = "int"
+TEXT = "str"
+DATE = "date"
+BOOL = "bool"
+CARRIER = "carrier"
+MAP = "map"
+
+
+@dataclass(frozen=True, slots=True)
+class EntityShape:
+    """Field names and kinds of the relation and of its Associate carriers, in spec order."""
+
+    kinds: Mapping[str, str]
+    carrier_kinds: Mapping[str, str]
+    int_min: int
+    int_max: int
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(self.kinds)
+
+    @property
+    def judged(self) -> tuple[str, ...]:
+        """Fields whose values the properties compare."""
+        return tuple(name for name in self.kinds if name not in UNDOCUMENTED)
+
+    @property
+    def writable(self) -> tuple[str, ...]:
+        """Value fields a client sets: what a round trip must give back."""
+        return tuple(
+            name for name, kind in self.kinds.items() if kind in (INT, TEXT) and name not in SERVER_SET
+        )
+
+    def canonical(self, name: str) -> str | None:
+        lowered = name.lower()
+        return next((field for field in self.kinds if field.lower() == lowered), None)
+
+
+@lru_cache(maxsize=8)
+def load_spec(path: Path) -> Mapping[str, Any]:
+    """The parsed spec; CannotRunError (one line) when it is missing, not YAML or not valid OpenAPI."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CannotRunError(f"cannot read the spec {path}: {exc.strerror or exc}") from exc
+    except yaml.YAMLError as exc:
+        raise CannotRunError(f"the spec {path} is not valid YAML: {_one_line(exc)}") from exc
+    if not isinstance(raw, dict):
+        raise CannotRunError(f"the spec {path} is not an OpenAPI document")
+    try:
+        from openapi_spec_validator import validate
+
+        validate(raw)
+    except Exception as exc:
+        raise CannotRunError(f"the spec {path} is not valid OpenAPI: {_one_line(exc)}") from exc
+    if PUT_PATH not in raw.get("paths", {}) or "put" not in raw["paths"][PUT_PATH]:
+        raise CannotRunError(f"the spec {path} has no PUT {PUT_PATH}")
+    return raw
+
+
+def entity_shape(spec: Mapping[str, Any]) -> EntityShape:
+    schemas = spec["components"]["schemas"]
+    entity = schemas[RESPONSE_SCHEMA]
+    kinds = {name: _kind(schemas, prop) for name, prop in entity["properties"].items()}
+    associate = _resolve(schemas, entity["properties"]["CreatedBy"])
+    carrier_kinds = {name: _kind(schemas, prop) for name, prop in associate["properties"].items()}
+    ints = [prop for prop in entity["properties"].values() if prop.get("type") == "integer"]
+    int_min = max(int(prop.get("minimum", -(2**31))) for prop in ints)
+    int_max = min(int(prop.get("maximum", 2**31 - 1)) for prop in ints)
+    return EntityShape(kinds=kinds, carrier_kinds=carrier_kinds, int_min=int_min, int_max=int_max)
+
+
+def _resolve(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    while "$ref" in schema:
+        schema = schemas[schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def _kind(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> str:
+    schema = _resolve(schemas, schema)
+    kind = schema.get("type")
+    if kind == "integer":
+        return INT
+    if kind == "boolean":
+        return BOOL
+    if kind == "string":
+        return DATE if "anyOf" in schema or schema.get("format") == "date-time" else TEXT
+    if "properties" in schema and "additionalProperties" not in schema:
+        return CARRIER
+    return MAP
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__

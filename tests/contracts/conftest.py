@@ -1,0 +1,26 @@
+"""Servers for the contract-suite tests: the mock and the realistic variant, each on a free port."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from mockserver import Settings, create_app
+from tests.servers.realistic import realistic_app
+from tests.servers.runner import serve
+
+# Small and seeded: fast, and the same requests on every run.
+QUICK = ("--max-examples", "5", "--seed", "4242", "--quiet")
+
+
+@pytest.fixture(scope="session")
+def mock_url() -> Iterator[str]:
+    with serve(create_app(Settings(quiet=True))) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def realistic_url() -> Iterator[str]:
+    with serve(realistic_app()) as url:
+        yield url

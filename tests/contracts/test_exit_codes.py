@@ -1,0 +1,68 @@
+"""Exit 2 with one line when the suite cannot run; the embedded mock as the default target."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from contracts.target import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "contracts", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=240,
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--max-examples", "0"),
+        ("--checks", "no_such_check"),
+        ("--url", "ftp://127.0.0.1:1"),
+        ("--header", "no colon here"),
+        ("--relation-id", "4294967296"),
+        ("--phases", "stateful"),
+        ("--spec", "/nonexistent/relation.yaml"),
+    ],
+    ids=["max-examples", "checks", "url", "header", "relation-id", "phases", "spec"],
+)
+def test_bad_arguments_exit_2_with_one_line(args: tuple[str, ...]) -> None:
+    done = _run(*args)
+    assert done.returncode == 2, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "cannot run" in done.stderr
+
+
+def test_an_unreachable_server_exits_2_with_one_line() -> None:
+    done = _run("--url", f"http://127.0.0.1:{free_port()}")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()]
+    assert "cannot reach" in done.stderr
+
+
+def test_an_invalid_spec_exits_2(tmp_path: Path) -> None:
+    spec = tmp_path / "broken.yaml"
+    spec.write_text("openapi: 3.0.3\ninfo: {title: x}\npaths: {}\n")
+    done = _run("--url", "http://127.0.0.1:9", "--spec", str(spec))
+    assert done.returncode == 2
+    assert "not valid OpenAPI" in done.stderr
+
+
+def test_without_url_the_embedded_mock_is_tested() -> None:
+    done = _run("--checks", "property", "--max-examples", "3", "--quiet")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "embedded mock" in done.stdout
+    assert "CONTRACT HELD" in done.stdout

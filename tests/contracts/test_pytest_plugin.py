@@ -1,0 +1,40 @@
+"""QA's route: the checks as pytest tests, selected with -k, against any URL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.servers.broken import BROKEN
+from tests.servers.runner import serve
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _pytest(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--pyargs", "contracts", *args]
+    return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env, timeout=240)
+
+
+def test_selected_checks_pass_against_a_correct_server(realistic_url: str) -> None:
+    done = _pytest("--url", realistic_url, "--contracts-max-examples", "3", "-k", "round_trip or persistence")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 passed" in done.stdout
+
+
+def test_a_violation_fails_its_test_with_the_curl_to_reproduce_it() -> None:
+    missing_412 = next(broken for broken in BROKEN if broken.name == "missing_412")
+    with serve(missing_412.app()) as url:
+        done = _pytest("--url", url, "--contracts-max-examples", "3", "-k", "concurrency or round_trip")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "1 failed, 1 passed" in done.stdout
+    assert "curl -i -X PUT" in done.stdout
+
+
+def test_without_url_the_contract_tests_skip() -> None:
+    done = _pytest("-k", "round_trip")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 skipped" in done.stdout

@@ -1,0 +1,163 @@
+"""A pure-ASGI wrapper that can answer, rewrite a request, and rewrite the buffered response.
+
+The realistic and the broken servers are the project's mock behind one of these: each states its
+difference from the mock as a small request or response transform.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+@dataclass(slots=True)
+class Exchange:
+    """A request as the wrapper saw it; handlers may change any field before it reaches the app."""
+
+    method: str
+    path: str
+    query: list[tuple[str, str]]
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        return next((value for key, value in self.headers if key.lower() == name.lower()), None)
+
+    def drop_header(self, name: str) -> None:
+        self.headers = [(key, value) for key, value in self.headers if key.lower() != name.lower()]
+
+    def set_header(self, name: str, value: str) -> None:
+        self.drop_header(name)
+        self.headers.append((name.lower(), value))
+
+    def param(self, name: str) -> str | None:
+        return next((value for key, value in self.query if key == name), None)
+
+
+@dataclass(slots=True)
+class Reply:
+    status: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+
+    @property
+    def media_type(self) -> str:
+        return (self.header("content-type") or "").split(";")[0].strip().lower()
+
+    def header(self, name: str) -> str | None:
+        return next((value for key, value in self.headers if key.lower() == name.lower()), None)
+
+    def drop_header(self, name: str) -> None:
+        self.headers = [(key, value) for key, value in self.headers if key.lower() != name.lower()]
+
+    def set_header(self, name: str, value: str) -> None:
+        self.drop_header(name)
+        self.headers.append((name.lower(), value))
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+    def set_json(self, value: Any) -> None:
+        self.body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def error_reply(status: int, error_type: str, message: str) -> Reply:
+    reply = Reply(status, [("content-type", "application/json; charset=utf-8")])
+    reply.set_json({"Error": True, "ErrorType": error_type, "ErrorMessage": message, "ErrorSource": "test"})
+    return reply
+
+
+OnRequest = Callable[[Exchange], Reply | None]
+OnResponse = Callable[[Exchange, Reply], Reply]
+
+
+class Rewrite:
+    """Buffer request and response so `on_request`/`on_response` can see and change them whole."""
+
+    def __init__(
+        self, app: ASGIApp, *, on_request: OnRequest | None = None, on_response: OnResponse | None = None
+    ):
+        self.app = app
+        self.on_request = on_request
+        self.on_response = on_response
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        body = await _read_body(receive)
+        exchange = Exchange(
+            method=scope["method"],
+            path=scope["path"],
+            query=parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True),
+            headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
+            body=body,
+        )
+        reply = self.on_request(exchange) if self.on_request else None
+        if reply is None:
+            reply = await self._forward(scope, receive, exchange)
+            if self.on_response:
+                reply = self.on_response(exchange, reply)
+        reply.set_header("content-length", str(len(reply.body)))
+        await send(
+            {
+                "type": "http.response.start",
+                "status": reply.status,
+                "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers],
+            }
+        )
+        await send({"type": "http.response.body", "body": reply.body, "more_body": False})
+
+    async def _forward(self, scope: Scope, receive: Receive, exchange: Exchange) -> Reply:
+        inner_scope = dict(scope)
+        inner_scope.update(
+            method=exchange.method,
+            path=exchange.path,
+            raw_path=exchange.path.encode(),
+            query_string=urlencode(exchange.query).encode(),
+            headers=[(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in exchange.headers],
+        )
+        sent = False
+
+        async def inner_receive() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": exchange.body, "more_body": False}
+            return await receive()
+
+        reply = Reply(500)
+        chunks: list[bytes] = []
+
+        async def inner_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                reply.status = message["status"]
+                reply.headers = [
+                    (k.decode("latin-1"), v.decode("latin-1")) for k, v in message.get("headers", [])
+                ]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(inner_scope, inner_receive, inner_send)
+        reply.body = b"".join(chunks)
+        return reply
+
+
+async def _read_body(receive: Callable[[], Awaitable[Message]]) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
