@@ -5,7 +5,8 @@
                                                    [-- extra schemathesis options]
 
 Exits with Schemathesis' exit code; 1 as well when fewer than --min-cases cases were generated
-or when the mock answered any request with a 5xx (from its own request journal).
+or when the mock answered any request with a 5xx (from its own request journal). One kind of
+ST201 that no server can avoid (an XML ambiguity, see `unexplained_failures`) is not counted.
 """
 
 from __future__ import annotations
@@ -57,6 +58,28 @@ def schemathesis_command(url: str, max_examples: int, seed: int, extra: Sequence
     ]
 
 
+_FAILURE_HEAD = re.compile(r"^(?=- ST\d+ )", re.MULTILINE)
+# XML cannot tell an empty object from an empty string: `{"CustomFields": {"k": {}}}` (a wrong type)
+# and `{"CustomFields": {"k": ""}}` (valid) are the same `<CustomFields><k></k></CustomFields>`.
+# Schemathesis reports the mock's acceptance of the former as ST201; no server can tell them apart.
+_XML_MAP_AMBIGUITY = re.compile(
+    r"Invalid component: in body - .*-> (CustomFields|ExtraFields) -> Object with invalid additional "
+    r"property: Incorrect type"
+)
+
+
+def unexplained_failures(output: str) -> list[str]:
+    """The failures Schemathesis printed, less the one XML ambiguity explained above."""
+    failures = []
+    for block in _FAILURE_HEAD.split(output)[1:]:
+        head = block.splitlines()[0]
+        is_xml = re.search(r"Content-Type: (application|text)/xml", block) is not None
+        if head.startswith("- ST201") and is_xml and _XML_MAP_AMBIGUITY.search(block):
+            continue
+        failures.append(head)
+    return failures
+
+
 def server_errors(mock: MockProcess) -> list[str]:
     """Every journalled request the mock answered with a 5xx, as `METHOD path -> status`."""
     entries = httpx.get(f"{mock.url}/__admin/requests", timeout=30.0).json()["Requests"]
@@ -100,7 +123,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if errors:
         print(f"run_fuzz: the mock answered {len(errors)} requests with a 5xx:", *errors[:20], sep="\n  ")
         code = code or 1
-    found = re.search(r"(\d+) generated", "".join(output))
+    text = "".join(output)
+    if code == 1 and not unexplained_failures(text):
+        print(
+            "run_fuzz: the only failures are the XML empty-object/empty-string ambiguity (see run_fuzz.py)."
+        )
+        code = 0
+    found = re.search(r"(\d+) generated", text)
     generated = int(found.group(1)) if found else 0
     if generated < args.min_cases:
         print(f"run_fuzz: only {generated} cases were generated (at least {args.min_cases} wanted).")
