@@ -41,7 +41,8 @@ def test_only_the_xml_map_ambiguity_is_set_aside_from_schemathesis_failures() ->
     ambiguous = (
         "- ST201 Schema-violating request accepted\n"
         "    Invalid component: in body - updatedBy -> CustomFields -> "
-        "Object with invalid additional property: Incorrect type\n    curl -X PUT -H 'Content-Type: text/xml' -d '<a/>' http://x\n"
+        "Object with invalid additional property: Incorrect type\n"
+        "    curl -X PUT -H 'Content-Type: text/xml' -d '<a/>' http://x\n"
     )
     same_in_json = ambiguous.replace("text/xml", "application/json")
     other = "- ST202 Schema-valid request rejected\n    curl -X PUT -H 'Content-Type: text/xml'\n"
