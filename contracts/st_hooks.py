@@ -3,10 +3,10 @@
 - Registers this package's response checks (`contracts.checks`).
 - Keeps every write on the one relation the run may change: a PUT to any other valid id is sent to
   `--relation-id` instead (ids that are not int32 are left alone, they test the 400/404 answer).
-- Drops two kinds of finding that the spec does not back:
-  * `ignored_auth` with made-up credentials: the spec calls any Basic/Bearer/SOTicket value or an
-    X-XSRF-TOKEN "credentials", so a server that accepts them keeps its promise. A request with
-    no credentials at all must still be refused, and that finding is kept.
+- Keeps `ignored_auth` findings for no credentials and for Schemathesis's invalid credentials
+  (a server that accepts `Bearer SCHEMATHESIS-INVALID-VALUE` ignores auth); drops only the
+  "generated credentials" scenario, which never arises when --auth is given.
+- Drops kinds of finding that the spec does not back:
   * `positive_data_acceptance` on a JSON Patch refused with 400/409/422: a patch can fit the
     schema (any path, any value) and still name a property that does not exist or hold a value
     of the wrong type; the spec documents those refusals. Likewise a 400 for an empty body (an
@@ -66,7 +66,8 @@ def filter_failure(
         media_type = (case.media_type or "").lower()
         return not (any(wire in media_type for wire in TEXT_WIRE) and _type_only_negation(case, failure))
     if isinstance(failure, IgnoredAuth):
-        return failure.scenario == AuthScenario.NO_AUTH
+        # No credentials, or credentials that are plainly not the caller's, must both be refused.
+        return failure.scenario in (AuthScenario.NO_AUTH, AuthScenario.INVALID_AUTH)
     if isinstance(failure, RejectedPositiveData):
         media_type = (case.media_type or "").lower()
         if media_type.startswith("application/json-patch") and failure.status_code in PATCH_REFUSALS:
