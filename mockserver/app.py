@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import orjson
-import yaml
 from connexion import AsyncApp
 from connexion.apps.abstract import AbstractApp
 from connexion.apps.asynchronous import AsyncApi, AsyncASGIApp
@@ -43,7 +42,7 @@ from mockserver.handlers.relation import RelationHandlers
 from mockserver.journal import Journal, RecorderMiddleware
 from mockserver.responses import error_answer
 from mockserver.settings import ADMIN_SPEC, Settings
-from mockserver.spec import SpecModel
+from mockserver.spec import SpecModel, read_yaml
 from mockserver.store import open_store
 
 Handler = Callable[[Request], Any]
@@ -128,6 +127,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     """Build the whole mock for one set of settings; raises StartupError subclasses with the fix."""
     settings = settings or Settings()
     spec = SpecModel.load(settings.spec_path)
+    admin_spec = read_yaml(ADMIN_SPEC)
     entity = EntityModel.from_spec(spec)
     fixtures = load_fixtures(spec, entity, settings.fixtures_file)
     store = open_store(settings.state_file, fixtures)
@@ -155,9 +155,9 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui", spec_path="/openapi.json"),
     )
     try:
-        app.add_api(settings.spec_path, resolver=_resolver(relation.table()), name="relation")
+        app.add_api(spec.raw, resolver=_resolver(relation.table()), name="relation")
         app.add_api(
-            ADMIN_SPEC,
+            admin_spec,
             base_path="/__admin",
             resolver=_resolver(admin.table()),
             name="admin",
@@ -165,7 +165,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         )
     except ResolverError as exc:
         raise SpecError(str(exc)) from exc
-    allow = _allowed_methods(spec.document, yaml.safe_load(ADMIN_SPEC.read_text(encoding="utf-8")))
+    allow = _allowed_methods(spec.document, admin_spec)
     app.add_error_handler(404, _vendor_error(404, "SoNotFoundException", "No resource at {path}.", allow))
     app.add_error_handler(
         405, _vendor_error(405, "MethodNotAllowedException", "{method} is not allowed on {path}.", allow)
