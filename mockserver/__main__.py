@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -71,9 +72,20 @@ def app_from_env():  # type: ignore[no-untyped-def]
 
     raw = json.loads(os.environ[_ENV_SETTINGS])
     paths = {"spec_path", "state_file", "fixtures_file", "auth_users_file"}
-    return create_app(
+    app = create_app(
         Settings(**{k: (Path(v) if k in paths and v is not None else v) for k, v in raw.items()})
     )
+    _freeze_heap()
+    return app
+
+
+def _freeze_heap() -> None:
+    """Keep the ~75,000 objects built at start-up (Connexion, the spec, validators) out of the collector.
+
+    Without this every full collection walks them all, a ~50 ms pause of the event loop.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     except StartupError as exc:
         print(f"relation-mock: {exc}", file=sys.stderr)  # noqa: T201
         return 2
+    _freeze_heap()
     url = f"http://{settings.host}:{settings.port}"
     print(f"relation-mock: serving {url} (Swagger UI at {url}/ui/)", file=sys.stderr)  # noqa: T201
     Server(uvicorn.Config(app, **common)).run()

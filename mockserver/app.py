@@ -19,7 +19,7 @@ import orjson
 from connexion import AsyncApp
 from connexion.apps.abstract import AbstractApp
 from connexion.apps.asynchronous import AsyncApi, AsyncASGIApp
-from connexion.exceptions import ResolverError
+from connexion.exceptions import InvalidSpecification, ResolverError
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
@@ -165,6 +165,8 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         )
     except ResolverError as exc:
         raise SpecError(str(exc)) from exc
+    except InvalidSpecification as exc:
+        raise SpecError(f"The spec {settings.spec_path} is not a valid OpenAPI document: {exc}") from exc
     allow = _allowed_methods(spec.document, admin_spec)
     app.add_error_handler(404, _vendor_error(404, "SoNotFoundException", "No resource at {path}.", allow))
     app.add_error_handler(

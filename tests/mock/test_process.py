@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.livemock import MockProcess
+from tests.livemock import ROOT, MockProcess
 
 AUTH = {"Authorization": "Basic dGplMDpUamUw"}
 
@@ -60,3 +60,24 @@ def test_one_log_line_per_request_unless_quiet() -> None:
     _, err = mock.stop()
     assert "GET /api/v1/Relation/918 200" in err
     assert "dGplMDpUamUw" not in err
+
+
+def test_a_spec_that_is_not_valid_openapi_stops_start_up_with_the_reason(tmp_path: Path) -> None:
+    spec = tmp_path / "broken.yaml"
+    real = (ROOT / "openapi" / "relation.yaml").read_text()
+    spec.write_text(real.replace("  version: v1-REST\n", "", 1))  # info.version is required
+    mock = MockProcess("--spec", str(spec)).start(wait=False)
+    assert mock.process is not None
+    assert mock.process.wait(30) == 2
+    _, err = mock.stop()
+    assert "is not a valid OpenAPI document" in err
+    assert "version" in err
+
+
+def test_a_spec_without_the_endpoint_stops_start_up_naming_what_is_missing(tmp_path: Path) -> None:
+    spec = tmp_path / "other.yaml"
+    spec.write_text("openapi: 3.0.3\ninfo: {title: x, version: '1'}\npaths: {}\n")
+    mock = MockProcess("--spec", str(spec)).start(wait=False)
+    assert mock.process is not None
+    assert mock.process.wait(30) == 2
+    assert "ContactRelationEntity" in mock.stop()[1]
