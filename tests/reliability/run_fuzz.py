@@ -54,6 +54,8 @@ def schemathesis_command(url: str, max_examples: int, seed: int, extra: Sequence
         "--generation-database",
         "none",
         "--no-color",
+        # Keep testing an operation after a finding, so every finding is reported (and counted).
+        "--continue-on-failure",
         *extra,
     ]
 
