@@ -71,26 +71,15 @@ def parse_json(data: bytes) -> Any:
             raise ValueError("a \\u escape is a lone UTF-16 surrogate, which is not a character")
         return value
     except UnicodeDecodeError as exc:
-        raise ApiError(
-            400,
-            "JsonException",
-            f"The body is not UTF-8: {exc.reason} at byte {exc.start}.",
-            violations=[Violation("body", "invalid UTF-8")],
+        raise ApiError.malformed(
+            "JsonException", f"The body is not UTF-8: {exc.reason} at byte {exc.start}.", "invalid UTF-8"
         ) from exc
     except RecursionError as exc:
-        raise ApiError(
-            400,
-            "JsonException",
-            "The JSON body is nested too deeply.",
-            violations=[Violation("body", "nested too deeply")],
+        raise ApiError.malformed(
+            "JsonException", "The JSON body is nested too deeply.", "nested too deeply"
         ) from exc
     except ValueError as exc:
-        raise ApiError(
-            400,
-            "JsonException",
-            f"The JSON body is not valid: {exc}.",
-            violations=[Violation("body", str(exc))],
-        ) from exc
+        raise ApiError.malformed("JsonException", f"The JSON body is not valid: {exc}.", str(exc)) from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,18 +169,14 @@ class BodyReader:
                 errors="strict",
             )
         except UnicodeDecodeError as exc:
-            raise ApiError(
-                400,
+            raise ApiError.malformed(
                 "FormatException",
                 f"The form body is not UTF-8: {exc.reason} at byte {exc.start}.",
-                violations=[Violation("body", "invalid UTF-8")],
+                "invalid UTF-8",
             ) from exc
         except ValueError as exc:
-            raise ApiError(
-                400,
-                "FormatException",
-                f"The form body is not valid: {exc}.",
-                violations=[Violation("body", str(exc))],
+            raise ApiError.malformed(
+                "FormatException", f"The form body is not valid: {exc}.", str(exc)
             ) from exc
         props: Mapping[str, Any] = schema.get("properties", {})
         by_lower = {name.lower(): name for name in props}
@@ -228,9 +213,6 @@ class BodyReader:
                 violations=[Violation("body", str(exc))],
             ) from exc
         except jsonpatch.JsonPatchException as exc:
-            raise ApiError(
-                400,
-                "JsonPatchException",
-                f"The JSON Patch cannot be applied: {exc}.",
-                violations=[Violation("body", str(exc))],
+            raise ApiError.malformed(
+                "JsonPatchException", f"The JSON Patch cannot be applied: {exc}.", str(exc)
             ) from exc

@@ -80,6 +80,11 @@ class ApiError(MockServerError):
         return out
 
     @classmethod
+    def malformed(cls, error_type: str, message: str, problem: str) -> ApiError:
+        """400 for a body that cannot be read at all (not UTF-8, not well-formed, unsafe)."""
+        return cls(400, error_type, message, violations=[Violation("body", problem)])
+
+    @classmethod
     def invalid(cls, violations: Sequence[Violation]) -> ApiError:
         """400 naming every failing field, not only the first."""
         parts = "; ".join(f"{v.field}: {v.problem}" for v in violations)

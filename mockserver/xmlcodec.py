@@ -140,27 +140,20 @@ def loads(data: bytes, schema: Mapping[str, Any], roots: tuple[str, ...]) -> dic
     try:
         root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
-        raise ApiError(
-            400,
+        raise ApiError.malformed(
             "XmlException",
             f"The XML body was refused: {type(exc).__name__} (DTDs, entities and external references are "
             "not allowed).",
-            violations=[Violation("body", "DTD or entity declaration")],
+            "DTD or entity declaration",
         ) from exc
     except (ParseError, ValueError) as exc:
-        raise ApiError(
-            400,
-            "XmlException",
-            f"The XML body is not well-formed: {exc}",
-            violations=[Violation("body", str(exc))],
-        ) from exc
+        raise ApiError.malformed("XmlException", f"The XML body is not well-formed: {exc}", str(exc)) from exc
     local = _local(root.tag) if isinstance(root.tag, str) else ""
     if local.lower() not in {name.lower() for name in roots}:
-        raise ApiError(
-            400,
+        raise ApiError.malformed(
             "XmlException",
             f"The XML root element is <{local}>; expected <{roots[0]}>.",
-            violations=[Violation("body", f"root element <{local}>")],
+            f"root element <{local}>",
         )
     problems: list[Violation] = []
     out = _object(root, schema, "", problems)
