@@ -17,7 +17,8 @@ from contracts.client import RelationClient
 from contracts.errors import CannotRunError
 from contracts.fuzz import run_schemathesis
 from contracts.options import Options
-from contracts.properties import NO_GET, PROPERTIES, Context, run_property
+from contracts.properties import NO_GET, Context
+from contracts.property_runner import PROPERTIES, run_property
 from contracts.report import Reporter
 from contracts.results import RunResult
 from contracts.spec import UNDOCUMENTED, EntityShape, entity_shape, load_spec
