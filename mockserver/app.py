@@ -15,7 +15,6 @@ import traceback
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import orjson
 from connexion import AsyncApp
 from connexion.apps.abstract import AbstractApp
 from connexion.apps.asynchronous import AsyncApi, AsyncASGIApp
@@ -40,6 +39,7 @@ from mockserver.guard import RequestGuardMiddleware
 from mockserver.handlers.admin import AdminHandlers
 from mockserver.handlers.relation import RelationHandlers
 from mockserver.journal import Journal, RecorderMiddleware
+from mockserver.negotiation import Negotiator
 from mockserver.responses import error_answer
 from mockserver.settings import ADMIN_SPEC, Settings
 from mockserver.spec import SpecModel, read_yaml
@@ -107,18 +107,19 @@ def _allowed_methods(*documents: dict[str, Any]) -> Callable[[str], dict[str, st
 
 
 def _vendor_error(
-    status: int, error_type: str, message: str, allow: Callable[[str], dict[str, str]]
+    status: int,
+    error_type: str,
+    message: str,
+    allow: Callable[[str], dict[str, str]],
+    negotiator: Negotiator,
 ) -> Callable[..., Any]:
     async def handle(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         if status >= 500:  # a bug: keep the traceback where the operator looks
             sys.stderr.write("".join(traceback.format_exception(exc)))
         text = message.format(method=request.method, path=request.url.path)
-        return ConnexionResponse(
-            status_code=status,
-            body=orjson.dumps(ApiError(status, error_type, text).body()),
-            content_type="application/json; charset=utf-8",
-            headers=allow(request.url.path) if status == 405 else {},
-        )
+        error = ApiError(status, error_type, text, headers=allow(request.url.path) if status == 405 else {})
+        response = error_answer(error, negotiator.xml_or_json(request.headers.get("accept", "")))
+        return ConnexionResponse(status_code=status, body=response.body, headers=dict(response.headers))
 
     return handle
 
@@ -168,14 +169,23 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     except InvalidSpecification as exc:
         raise SpecError(f"The spec {settings.spec_path} is not a valid OpenAPI document: {exc}") from exc
     allow = _allowed_methods(spec.document, admin_spec)
-    app.add_error_handler(404, _vendor_error(404, "SoNotFoundException", "No resource at {path}.", allow))
     app.add_error_handler(
-        405, _vendor_error(405, "MethodNotAllowedException", "{method} is not allowed on {path}.", allow)
+        404, _vendor_error(404, "SoNotFoundException", "No resource at {path}.", allow, relation.negotiator)
+    )
+    app.add_error_handler(
+        405,
+        _vendor_error(
+            405, "MethodNotAllowedException", "{method} is not allowed on {path}.", allow, relation.negotiator
+        ),
     )
     app.add_error_handler(
         Exception,
         _vendor_error(
-            500, "InternalServerError", "The mock failed on {method} {path}; this is a bug.", allow
+            500,
+            "InternalServerError",
+            "The mock failed on {method} {path}; this is a bug.",
+            allow,
+            relation.negotiator,
         ),
     )
     app.add_error_handler(ApiError, _api_error)
@@ -186,7 +196,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
             outer,
             allow_origin_regex=".*",
             allow_credentials=True,
-            allow_methods=["GET", "PUT", "POST", "DELETE", "OPTIONS"],
+            allow_methods=["*"],  # a preflight never fails; the method itself then gets 405 with Allow
             allow_headers=["*"],
             expose_headers=["Last-Modified", "WWW-Authenticate", "Content-Type"],
             max_age=600,

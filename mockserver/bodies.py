@@ -28,7 +28,7 @@ from mockserver.validation import BodyValidator
 
 MISSING_BODY = "Entity to save is not in request body."
 XML_ROOTS = ("ContactRelationEntity", "ContactRelationEntityWithLinks")
-_INTEGER = re.compile(r"^[+-]?\d{1,20}$")
+_INTEGER = re.compile(r"[+-]?[0-9]{1,20}")
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -38,6 +38,13 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         twice = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
         raise ValueError(f"duplicate key {twice!r}")
     return out
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text[:40]} is too large for a number")
+    return value
 
 
 def _no_constants(name: str) -> Any:
@@ -65,7 +72,9 @@ def parse_json(data: bytes) -> Any:
     """Strict JSON: UTF-8 only, no NaN/Infinity, no duplicate keys, no lone surrogates, bounded nesting."""
     try:
         text = data.decode("utf-8-sig")
-        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+        value = json.loads(
+            text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants, parse_float=_finite
+        )
         # Escapes like \ud800 decode to text that is no Unicode; checked only when one is present.
         if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
             raise ValueError("a \\u escape is a lone UTF-16 surrogate, which is not a character")
@@ -181,18 +190,31 @@ class BodyReader:
         props: Mapping[str, Any] = schema.get("properties", {})
         by_lower = {name.lower(): name for name in props}
         out: dict[str, Any] = {}
+        seen: set[str] = set()
+        repeated: dict[str, Violation] = {}
         for key, value in pairs:
             name = by_lower.get(key.lower(), key)
+            if name in seen:
+                repeated[name] = Violation(name, "appears more than once")
+                continue
+            seen.add(name)
             if props.get(name, {}).get("type") == "integer":
                 if value.strip() == "":
-                    continue
-                out[name] = int(value) if _INTEGER.match(value.strip()) else value
+                    continue  # a blank number is an absent one
+                out[name] = int(value) if _INTEGER.fullmatch(value.strip()) else value
             else:
                 out[name] = value
+        if repeated:
+            raise ApiError.invalid(list(repeated.values()))
         return out
 
     def _pointer(self, path: str) -> str:
-        """`comment`, `/Comment` and `/COMMENT` all name /Comment; carrier members likewise."""
+        """`comment`, `/Comment` and `/COMMENT` all name /Comment; carrier members likewise.
+
+        The empty path is the whole relation, as RFC 6902 has it.
+        """
+        if path == "":
+            return ""
         parts = path.lstrip("/").split("/")
         top = self._entity.canonical(parts[0]) or parts[0]
         rest = [self._carrier_members.get(top, {}).get(part.lower(), part) for part in parts[1:]]

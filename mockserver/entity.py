@@ -127,6 +127,8 @@ class EntityModel:
                 out[name] = previous[name] if previous else dict(caller)
             else:
                 value = body.get(name)
+                if isinstance(value, float) and self.kinds[name] == "int":
+                    value = int(value)  # JSON 1.0 is a valid integer; answer it as one
                 out[name] = self.empty(name) if value is None else value
         return out
 

@@ -35,6 +35,10 @@ class ConfigFileError(StartupError):
     """A fixtures or auth-users file cannot be used."""
 
 
+# An error answer lists at most this many violations, so a hostile body cannot make it huge.
+MAX_VIOLATIONS = 50
+
+
 @dataclass(frozen=True, slots=True)
 class Violation:
     """One thing wrong with a request: which field, and what is wrong with it."""
@@ -86,12 +90,14 @@ class ApiError(MockServerError):
 
     @classmethod
     def invalid(cls, violations: Sequence[Violation]) -> ApiError:
-        """400 naming every failing field, not only the first."""
-        parts = "; ".join(f"{v.field}: {v.problem}" for v in violations)
-        noun = "property" if len(violations) == 1 else "properties"
-        return cls(
-            400, "ValidationException", f"{len(violations)} invalid {noun}: {parts}", violations=violations
-        )
+        """400 naming every failing field, not only the first (up to MAX_VIOLATIONS of them)."""
+        unique = list({(v.field, v.problem): v for v in violations}.values())
+        shown = unique[:MAX_VIOLATIONS]
+        parts = "; ".join(f"{v.field}: {v.problem}" for v in shown)
+        if len(unique) > len(shown):
+            parts += f"; and {len(unique) - len(shown)} more"
+        noun = "property" if len(unique) == 1 else "properties"
+        return cls(400, "ValidationException", f"{len(unique)} invalid {noun}: {parts}", violations=shown)
 
 
 class PreconditionFailed(ApiError):

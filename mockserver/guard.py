@@ -14,15 +14,17 @@ that stops sending mid-body gets 408 after `body_timeout` seconds instead of hol
 from __future__ import annotations
 
 import asyncio
+import re
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockserver.errors import ApiError
+
 
 def _error(status: int, error_type: str, message: str) -> tuple[dict[str, object], bytes]:
-    body = orjson.dumps(
-        {"Error": True, "ErrorType": error_type, "ErrorMessage": message, "ErrorSource": "SuperOffice.WebApi"}
-    )
+    """A whole answer (start message and body) built once, sent as it is."""
+    body = orjson.dumps(ApiError(status, error_type, message).body())
     start = {
         "type": "http.response.start",
         "status": status,
@@ -36,6 +38,7 @@ def _error(status: int, error_type: str, message: str) -> tuple[dict[str, object
 
 
 MAX_HEADER_BYTES = 32 * 1024
+_LONG_NUMBER = re.compile(r"/[+-]?[0-9]{12,}(/|$)")
 
 
 class RequestGuardMiddleware:
@@ -52,6 +55,9 @@ class RequestGuardMiddleware:
         )
         self._no_resource = _error(
             404, "SoNotFoundException", "The path has an encoded slash; it names no resource."
+        )
+        self._bad_id = _error(
+            400, "ArgumentException", "The id is not a 32-bit integer (it has 12 or more digits)."
         )
         self._big_headers = _error(
             400, "BadHttpRequestException", f"The request headers exceed {MAX_HEADER_BYTES} bytes."
@@ -72,6 +78,9 @@ class RequestGuardMiddleware:
             return
         if len(path) > 8 and path.endswith("/") and path.startswith("/api/"):
             scope = {**scope, "path": path.rstrip("/"), "raw_path": raw_path.rstrip(b"/")}
+        if _LONG_NUMBER.search(path):  # no int32 has 12 digits; Python refuses to read 4,301 or more
+            await self._reply(send, self._bad_id)
+            return
         if sum(len(name) + len(value) for name, value in scope["headers"]) > MAX_HEADER_BYTES:
             await self._reply(send, self._big_headers)
             return

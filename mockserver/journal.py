@@ -21,6 +21,7 @@ SECRET_HEADERS = frozenset(
 
 
 HEADER_CHARS = 1024
+HEADER_TOTAL = 16 * 1024
 
 
 def redact(name: bytes, value: bytes) -> str:
@@ -37,6 +38,20 @@ def redact(name: bytes, value: bytes) -> str:
         return "; ".join(f"{part.partition('=')[0].strip()}=***" for part in text.split(";"))
     scheme, _, rest = text.partition(" ")
     return f"{scheme} ***" if rest else "***"
+
+
+def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """The request's headers, redacted, at most HEADER_TOTAL characters in all (then a marker)."""
+    out: dict[str, str] = {}
+    total = 0
+    for name, value in raw:
+        text = redact(name, value)
+        total += len(name) + len(text)
+        if total > HEADER_TOTAL:
+            out["..."] = f"{len(raw) - len(out)} more headers not kept"
+            break
+        out[name.decode("latin-1")] = text
+    return out
 
 
 class Journal:
@@ -95,9 +110,7 @@ class RecorderMiddleware:
                         "Method": scope["method"],
                         "Path": path,
                         "Query": scope.get("query_string", b"").decode("latin-1"),
-                        "Headers": {
-                            name.decode("latin-1"): redact(name, value) for name, value in scope["headers"]
-                        },
+                        "Headers": _headers(scope["headers"]),
                         "Body": b"".join(chunks).decode("utf-8", "replace"),
                         "Status": status,
                         "DurationMs": round(elapsed, 2),

@@ -6,6 +6,7 @@ query aliases `__code`, `__example`, `__dynamic`, `__seed`. The query wins over 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -13,6 +14,8 @@ from functools import lru_cache
 from mockserver.errors import ApiError, Violation
 
 _KEYS = ("code", "example", "dynamic", "seed")
+_STATUS = re.compile(r"[1-5][0-9]{2}")
+_SEED = re.compile(r"-?[0-9]{1,18}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,14 +63,13 @@ def preferences(prefer_header: str | None, query: Mapping[str, str]) -> Preferen
         return NONE
     code = seed = None
     if "code" in values:
-        if not values["code"].isdigit():
+        if not _STATUS.fullmatch(values["code"]):
             raise _bad("code", values["code"], "an HTTP status such as 412")
         code = int(values["code"])
     if "seed" in values:
-        try:
-            seed = int(values["seed"])
-        except ValueError:
-            raise _bad("seed", values["seed"], "an integer") from None
+        if not _SEED.fullmatch(values["seed"]):
+            raise _bad("seed", values["seed"], "an integer of at most 18 digits")
+        seed = int(values["seed"])
     dynamic = values.get("dynamic", "false").lower()
     if dynamic not in ("true", "false"):
         raise _bad("dynamic", dynamic, "true or false")

@@ -15,14 +15,15 @@ import orjson
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from mockserver.errors import ApiError
+
 _BAD_REQUEST = orjson.dumps(
-    {
-        "Error": True,
-        "ErrorType": "BadHttpRequestException",
-        "ErrorMessage": "The request line or a header is malformed (control characters, bad line folding or "
+    ApiError(
+        400,
+        "BadHttpRequestException",
+        "The request line or a header is malformed (control characters, bad line folding or "
         "non-ASCII bytes); it was not processed.",
-        "ErrorSource": "SuperOffice.WebApi",
-    }
+    ).body()
 )
 
 

@@ -69,8 +69,12 @@ def _local(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
+_XSI_NIL = f"{{{XSI}}}nil"
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
 def _is_nil(element: Element) -> bool:
-    return any(_local(name) == "nil" and value.strip() == "true" for name, value in element.attrib.items())
+    return element.attrib.get(_XSI_NIL, "").strip() == "true"
 
 
 def _null_text(element: Element, schema: Mapping[str, Any]) -> bool:
@@ -90,11 +94,10 @@ def _typed(element: Element, schema: Mapping[str, Any], field: str, problems: li
         return _object(element, schema, field, problems)
     text = (element.text or "").strip() if kind in ("integer", "boolean") else (element.text or "")
     if kind == "integer":
-        try:
+        if _INTEGER.fullmatch(text):
             return int(text)
-        except ValueError:
-            problems.append(Violation(field, f"{text!r} is not an integer"))
-            return None
+        problems.append(Violation(field, f"{text!r} is not an integer"))
+        return None
     if kind == "boolean":
         if text.lower() in ("true", "1"):
             return True

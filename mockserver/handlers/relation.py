@@ -23,7 +23,7 @@ from mockserver.errors import ApiError, Violation
 from mockserver.negotiation import Negotiator
 from mockserver.prefer import Preferences, preferences
 from mockserver.projection import apply_select, parse_select
-from mockserver.responses import answer, error_answer
+from mockserver.responses import ENTITY_ROOT, ERROR_ROOT, answer, error_answer
 from mockserver.spec import GET_OPERATION, PUT_OPERATION, OperationModel, SpecModel
 from mockserver.store import Store
 
@@ -34,7 +34,11 @@ def http_date(value: str | None) -> datetime | None:
     """An HTTP-date in any of RFC 9110's three forms; None when absent or unparsable (then ignored)."""
     if not value:
         return None
-    try:
+    try:  # IMF-fixdate first: email.utils would read the year 0050 as 2050
+        return datetime.strptime(value.strip(), "%a, %d %b %Y %H:%M:%S GMT").replace(tzinfo=UTC)
+    except ValueError:
+        pass
+    try:  # RFC 850 and asctime
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
@@ -102,7 +106,10 @@ class RelationHandlers:
             return None  # the real behaviour is the documented 200
         schema = op.response_schema(status)
         headers = {"WWW-Authenticate": WWW_AUTHENTICATE} if status == 401 else {}
-        root = "ContactRelationEntity" if status < 300 else "Error"
+        root = ENTITY_ROOT if status < 300 else ERROR_ROOT
+        documented = op.produces(status)
+        if documented and media not in documented:  # answer only in a media type the spec lists
+            media = documented[0]
         if prefs.dynamic and schema is not None:
             body = generate(schema, random.Random(prefs.seed))
             return answer(status, body, media, root, headers)

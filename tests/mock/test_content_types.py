@@ -135,3 +135,12 @@ def test_null_text_in_a_nullable_xml_object_is_null(client: httpx.Client) -> Non
     answer = client.put("/api/v1/Relation/918", content=xml, headers={"Content-Type": "application/xml"})
     assert answer.status_code == 200
     assert answer.json()["Comment"] == "null"
+
+
+def test_an_empty_json_patch_path_replaces_the_whole_relation(client: httpx.Client) -> None:
+    patch = b'[{"op": "add", "path": "", "value": {"Comment": "whole"}}]'
+    body = client.put(
+        "/api/v1/Relation/918", content=patch, headers={"Content-Type": "application/json-patch+json"}
+    ).json()
+    assert body["Comment"] == "whole"
+    assert body["SourceContactId"] == 0

@@ -192,3 +192,77 @@ def test_xml_with_another_root_or_text_for_an_object_gives_400(client: httpx.Cli
 def test_oversized_headers_give_400_in_the_vendor_shape(client: httpx.Client) -> None:
     answer = client.get("/api/v1/Relation/918", headers={"X-Padding": "x" * 40_000})
     _is_vendor_error(answer, 400)
+
+
+@pytest.mark.parametrize("digits", [12, 5000])
+def test_an_id_with_very_many_digits_gives_400_not_500(client: httpx.Client, digits: int) -> None:
+    _is_vendor_error(client.get("/api/v1/Relation/" + "1" * digits), 400)
+    _is_vendor_error(client.put("/api/v1/Relation/" + "9" * digits, json={}), 400)
+
+
+@pytest.mark.parametrize("code", ["\u00b2", "\u0664\u0661\u0662", "4" * 5000, "99"])
+def test_a_prefer_code_that_is_not_an_http_status_gives_400(client: httpx.Client, code: str) -> None:
+    _is_vendor_error(client.put("/api/v1/Relation/918", params={"__code": code}, json={}), 400)
+
+
+def test_routing_errors_follow_accept_xml(client: httpx.Client) -> None:
+    for answer in (
+        client.get("/api/v1/Relation/abc", headers={"Accept": "application/xml"}),
+        client.delete("/api/v1/Relation/918", headers={"Accept": "application/xml"}),
+    ):
+        assert answer.headers["content-type"].startswith("application/xml")
+        assert b"<Error>true</Error>" in answer.content
+
+
+def test_repeated_form_fields_give_400(client: httpx.Client) -> None:
+    answer = client.put(
+        "/api/v1/Relation/918",
+        content=b"Comment=a&Comment=b&comment=c",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert _is_vendor_error(answer, 400)["Violations"] == [
+        {"Field": "Comment", "Problem": "appears more than once"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content_type", "content"),
+    [
+        ("application/x-www-form-urlencoded", b"SourceContactId=%D9%A1%D9%A2"),
+        (
+            "application/xml",
+            b"<ContactRelationEntity><SourceContactId>1_000</SourceContactId></ContactRelationEntity>",
+        ),
+        ("application/json", b'{"SourceContactId": 1e400}'),
+    ],
+)
+def test_numbers_are_ascii_digits_and_finite(client: httpx.Client, content_type: str, content: bytes) -> None:
+    answer = client.put("/api/v1/Relation/918", content=content, headers={"Content-Type": content_type})
+    _is_vendor_error(answer, 400)
+
+
+def test_a_huge_body_of_errors_lists_at_most_50_violations(client: httpx.Client) -> None:
+    xml = (
+        b"<ContactRelationEntity>"
+        + b"<SourceContactId>x</SourceContactId>" * 3000
+        + b"</ContactRelationEntity>"
+    )
+    answer = client.put("/api/v1/Relation/918", content=xml, headers={"Content-Type": "application/xml"})
+    assert len(_is_vendor_error(answer, 400)["Violations"]) <= 50  # type: ignore[arg-type]
+    assert len(answer.content) < 20_000
+
+
+def test_a_forced_status_answers_in_a_media_type_the_spec_lists_for_it(client: httpx.Client) -> None:
+    answer = client.put(
+        "/api/v1/Relation/918", json={}, headers={"Prefer": "code=413", "Accept": "application/xml"}
+    )
+    assert answer.status_code == 413
+    assert answer.headers["content-type"].startswith("application/json")
+
+
+def test_a_cors_preflight_for_any_method_passes_and_the_method_then_gets_405(client: httpx.Client) -> None:
+    preflight = client.options(
+        "/api/v1/Relation/918", headers={"Origin": "http://a", "Access-Control-Request-Method": "PATCH"}
+    )
+    assert preflight.status_code == 200
+    _is_vendor_error(client.patch("/api/v1/Relation/918", json={}), 405)

@@ -73,3 +73,13 @@ def test_two_writes_in_one_second_get_different_last_modified_so_the_second_stal
     assert (first.status_code, second.status_code) == (200, 412)
     assert first.headers["last-modified"] != stamp
     assert client.get("/api/v1/Relation/918").json()["Comment"] == "A"
+
+
+def test_a_four_digit_year_before_100_is_that_year_not_2050(client: httpx.Client) -> None:
+    client.put("/api/v1/Relation/918", json={"Comment": "now"})
+    answer = client.put(
+        "/api/v1/Relation/918",
+        json={"Comment": "x"},
+        headers={"If-Unmodified-Since": "Sat, 01 Jan 0050 00:00:00 GMT"},
+    )
+    assert answer.status_code == 412

@@ -100,3 +100,13 @@ def test_get_answers_304_when_not_modified_since_and_sends_last_modified(client:
     assert client.get("/api/v1/Relation/918", headers={"If-Modified-Since": stamp}).status_code == 304
     old = "Wed, 21 Oct 2015 07:28:00 GMT"
     assert client.get("/api/v1/Relation/918", headers={"If-Modified-Since": old}).status_code == 200
+
+
+def test_an_integral_float_is_stored_and_answered_as_an_integer(client: httpx.Client) -> None:
+    body = client.put(
+        "/api/v1/Relation/918",
+        content=b'{"SourceContactId": 1.0}',
+        headers={"Content-Type": "application/json"},
+    ).json()
+    assert body["SourceContactId"] == 1
+    assert isinstance(body["SourceContactId"], int)

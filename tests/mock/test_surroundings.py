@@ -70,3 +70,11 @@ def test_cookies_in_the_journal_keep_their_names_only(client: httpx.Client) -> N
     client.get("/api/v1/Relation/918", headers={"Cookie": "XSRF-TOKEN=secret1; ASP.NET_SessionId=secret2"})
     cookie = client.get("/__admin/requests").json()["Requests"][-1]["Headers"]["cookie"]
     assert cookie == "XSRF-TOKEN=***; ASP.NET_SessionId=***"
+
+
+def test_a_journal_entry_keeps_a_bounded_amount_of_headers(client: httpx.Client) -> None:
+    many = {f"X-Pad-{i}": "y" * 1000 for i in range(30)}  # 30 KB: under the 32 KiB request limit
+    client.get("/api/v1/Relation/918", headers=many)
+    headers = client.get("/__admin/requests").json()["Requests"][-1]["Headers"]
+    assert sum(len(k) + len(v) for k, v in headers.items()) < 20_000
+    assert "more headers not kept" in headers["..."]
