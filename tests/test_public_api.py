@@ -1,4 +1,4 @@
-"""Each package's public surface is its `__all__`: sorted, complete, and every name importable."""
+"""Each package's public surface is its `__all__`: sorted, and every name in it importable."""
 
 from __future__ import annotations
 
