@@ -194,7 +194,7 @@ class BodyReader:
         repeated: dict[str, Violation] = {}
         for key, value in pairs:
             name = by_lower.get(key.lower(), key)
-            if name in seen:
+            if name in seen and name in props:  # unknown fields are ignored, repeated or not
                 repeated[name] = Violation(name, "appears more than once")
                 continue
             seen.add(name)

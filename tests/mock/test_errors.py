@@ -266,3 +266,13 @@ def test_a_cors_preflight_for_any_method_passes_and_the_method_then_gets_405(cli
     )
     assert preflight.status_code == 200
     _is_vendor_error(client.patch("/api/v1/Relation/918", json={}), 405)
+
+
+def test_repeated_unknown_form_fields_are_ignored_like_any_unknown_field(client: httpx.Client) -> None:
+    answer = client.put(
+        "/api/v1/Relation/918",
+        content=b"Extra=1&Extra=2&Comment=kept",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert answer.status_code == 200
+    assert answer.json()["Comment"] == "kept"
