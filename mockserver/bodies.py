@@ -28,6 +28,7 @@ from mockserver.validation import BodyValidator
 
 MISSING_BODY = "Entity to save is not in request body."
 XML_ROOTS = ("ContactRelationEntity", "ContactRelationEntityWithLinks")
+FORM = "application/x-www-form-urlencoded"
 _INTEGER = re.compile(r"[+-]?[0-9]{1,20}")
 
 
@@ -106,6 +107,9 @@ class BodyReader:
         content = spec.put.request_content
         self.consumes = tuple(content)
         self._schemas = {media: body.get("schema", {}) for media, body in content.items()}
+        form_props = self._schemas.get(FORM, {}).get("properties", {})
+        self._form_props: Mapping[str, Any] = form_props
+        self._form_names = {name.lower(): name for name in form_props}
         self._validators = {media: BodyValidator(schema) for media, schema in self._schemas.items()}
         self._entity = entity
         self._entity_validator = BodyValidator(spec.schemas["ContactRelationEntity"])
@@ -130,8 +134,8 @@ class BodyReader:
             )
         if media.endswith("xml"):
             body: Any = xmlcodec.loads(data, self._schemas[media], XML_ROOTS)
-        elif media == "application/x-www-form-urlencoded":
-            body = self._form(data, self._schemas[media])
+        elif media == FORM:
+            body = self._form(data)
         else:
             body = parse_json(data)
             if body is None:
@@ -168,7 +172,7 @@ class BodyReader:
             )
         return result  # type: ignore[no-any-return]
 
-    def _form(self, data: bytes, schema: Mapping[str, Any]) -> dict[str, Any]:
+    def _form(self, data: bytes) -> dict[str, Any]:
         try:
             pairs = parse_qsl(
                 data.decode("utf-8"),
@@ -187,8 +191,7 @@ class BodyReader:
             raise ApiError.malformed(
                 "FormatException", f"The form body is not valid: {exc}.", str(exc)
             ) from exc
-        props: Mapping[str, Any] = schema.get("properties", {})
-        by_lower = {name.lower(): name for name in props}
+        props, by_lower = self._form_props, self._form_names
         out: dict[str, Any] = {}
         seen: set[str] = set()
         repeated: dict[str, Violation] = {}

@@ -16,7 +16,6 @@ from mockserver.errors import SpecError
 
 PUT_OPERATION = "v1ContactRelationEntity_PutContactRelationEntity"
 GET_OPERATION = "v1ContactRelationEntity_GetContactRelationEntity"
-ENTITY_PATH = "/api/v1/Relation/{id}"
 
 
 # libyaml parses the spec about 30 times faster than pure-Python PyYAML: most of the start-up time.

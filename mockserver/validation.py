@@ -67,6 +67,3 @@ class BodyValidator:
                 message = f"{error.instance!r} {_DATE_HINT}"
             found.setdefault(field, message)
         return [Violation(field, problem) for field, problem in found.items()]
-
-    def is_valid(self, instance: Any) -> bool:
-        return self._validator.is_valid(instance)

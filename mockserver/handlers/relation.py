@@ -127,6 +127,12 @@ class RelationHandlers:
             )
         return answer(status, examples[name], media, root, headers)
 
+    def _relation_answer(self, request: Request, stored: dict[str, Any], media: str) -> Response:
+        """200 with the stored relation as the server renders it, `$select` applied."""
+        rendered = self.entity.render(stored, self._base_url(request))
+        selected = apply_select(rendered, parse_select(request.query_params.get("$select", "")))
+        return answer(200, selected, media, headers=last_modified(stored))
+
     def _caller(self, request: Request) -> dict[str, Any]:
         headers = request.headers
         return self.auth.caller(headers.get("authorization"), headers.get("x-xsrf-token"))
@@ -141,8 +147,7 @@ class RelationHandlers:
             relation_id = self._relation_id(request)
             media = self.negotiator.choose(accept)
             data = await request.body()
-            query = request.query_params
-            prefs = preferences(headers.get("prefer"), query)
+            prefs = preferences(headers.get("prefer"), request.query_params)
             body = self.reader.read(headers.get("content-type", ""), data)
             forced = self._forced(self.put_op, prefs, media)
             if forced is not None:
@@ -156,9 +161,7 @@ class RelationHandlers:
             saved = self.store.write(relation_id, change, http_date(headers.get("if-unmodified-since")))
         except ApiError as error:
             return error_answer(error, self.negotiator.xml_or_json(accept))
-        rendered = self.entity.render(saved, self._base_url(request))
-        selected = apply_select(rendered, parse_select(query.get("$select", "")))
-        return answer(200, selected, media, headers=last_modified(saved))
+        return self._relation_answer(request, saved, media)
 
     async def get(self, request: Request) -> Response:
         headers = request.headers
@@ -167,9 +170,10 @@ class RelationHandlers:
             self._caller(request)
             relation_id = self._relation_id(request)
             media = self.negotiator.choose(accept)
-            query = request.query_params
             assert self.get_op is not None
-            forced = self._forced(self.get_op, preferences(headers.get("prefer"), query), media)
+            forced = self._forced(
+                self.get_op, preferences(headers.get("prefer"), request.query_params), media
+            )
             if forced is not None:
                 return forced
             stored = self.store.get(relation_id)
@@ -186,6 +190,4 @@ class RelationHandlers:
         updated = parse_date(str(stored.get("UpdatedDate") or ""))
         if since is not None and updated is not None and updated.replace(microsecond=0) <= since:
             return answer(304, None, media, headers=last_modified(stored))
-        rendered = self.entity.render(stored, self._base_url(request))
-        selected = apply_select(rendered, parse_select(query.get("$select", "")))
-        return answer(200, selected, media, headers=last_modified(stored))
+        return self._relation_answer(request, stored, media)
