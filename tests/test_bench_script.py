@@ -83,11 +83,12 @@ def test_the_probe_sends_what_wrk_sends() -> None:
     }
 
 
-def test_the_port_of_put_lua_keeps_the_shared_body() -> None:
-    shared = ROOT.parent / "shared" / "bench" / "put.lua"
-    if not shared.is_file():
-        pytest.skip("../shared/bench/put.lua is not next to this checkout")
-    assert bench.seed_request(shared) == bench.seed_request()
+def test_the_load_sends_the_spec_seed_sample_request() -> None:
+    import yaml
+
+    spec = yaml.safe_load((ROOT / "openapi" / "relation.yaml").read_text(encoding="utf-8"))
+    body, _ = bench.seed_request()
+    assert json.loads(body) == spec["components"]["examples"]["SeedSampleRequest"]["value"]
 
 
 def test_the_wrk_summary_line_is_parsed() -> None:

@@ -15,8 +15,25 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
+class _Headers:
+    """Case-insensitive access to a `headers` list of (name, value) pairs."""
+
+    __slots__ = ()
+    headers: list[tuple[str, str]]
+
+    def header(self, name: str) -> str | None:
+        return next((value for key, value in self.headers if key.lower() == name.lower()), None)
+
+    def drop_header(self, name: str) -> None:
+        self.headers = [(key, value) for key, value in self.headers if key.lower() != name.lower()]
+
+    def set_header(self, name: str, value: str) -> None:
+        self.drop_header(name)
+        self.headers.append((name.lower(), value))
+
+
 @dataclass(slots=True)
-class Exchange:
+class Exchange(_Headers):
     """A request as the wrapper saw it; handlers may change any field before it reaches the app."""
 
     method: str
@@ -25,22 +42,12 @@ class Exchange:
     headers: list[tuple[str, str]]
     body: bytes
 
-    def header(self, name: str) -> str | None:
-        return next((value for key, value in self.headers if key.lower() == name.lower()), None)
-
-    def drop_header(self, name: str) -> None:
-        self.headers = [(key, value) for key, value in self.headers if key.lower() != name.lower()]
-
-    def set_header(self, name: str, value: str) -> None:
-        self.drop_header(name)
-        self.headers.append((name.lower(), value))
-
     def param(self, name: str) -> str | None:
         return next((value for key, value in self.query if key == name), None)
 
 
 @dataclass(slots=True)
-class Reply:
+class Reply(_Headers):
     status: int
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
@@ -48,16 +55,6 @@ class Reply:
     @property
     def media_type(self) -> str:
         return (self.header("content-type") or "").split(";")[0].strip().lower()
-
-    def header(self, name: str) -> str | None:
-        return next((value for key, value in self.headers if key.lower() == name.lower()), None)
-
-    def drop_header(self, name: str) -> None:
-        self.headers = [(key, value) for key, value in self.headers if key.lower() != name.lower()]
-
-    def set_header(self, name: str, value: str) -> None:
-        self.drop_header(name)
-        self.headers.append((name.lower(), value))
 
     def json(self) -> Any:
         try:
