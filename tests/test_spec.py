@@ -270,12 +270,20 @@ def test_the_example_check_reports_an_example_that_does_not_fit_its_schema(
     assert any(reported in failure for failure in failures), failures
 
 
-@pytest.mark.parametrize("schema", ["ContactRelationEntity", "ContactRelationEntityWithLinks"])
-@pytest.mark.parametrize("name", ["UpdatedDate", "CreatedDate"])
+DATES = [
+    pytest.param(f"#/components/schemas/{schema}/properties/{name}", True, id=f"{schema}.{name}")
+    for schema in ("ContactRelationEntity", "ContactRelationEntityWithLinks")
+    for name in ("UpdatedDate", "CreatedDate")
+]
+
+
+@pytest.mark.parametrize(
+    ("pointer", "nullable"), [*DATES, pytest.param("#/components/schemas/DateTime", False, id="form")]
+)
 def test_dates_accept_rfc3339_and_offset_less_server_dates_and_nothing_else(
-    spec: Spec, schema: str, name: str
+    spec: Spec, pointer: str, nullable: bool
 ) -> None:
-    validator = schema_validator(spec, f"#/components/schemas/{schema}/properties/{name}")
+    validator = schema_validator(spec, pointer)
     for good in (
         "2014-03-31T09:40:59.0213705+02:00",
         "2020-04-22T15:51:25Z",
@@ -286,6 +294,140 @@ def test_dates_accept_rfc3339_and_offset_less_server_dates_and_nothing_else(
         assert validator.is_valid(good), good
     for bad in ("yesterday", "2020-04-22", "2020-04-22 15:51:25", "2020-04-22T15:51:25.12345678", 20200422):
         assert not validator.is_valid(bad), bad
+    assert validator.is_valid(None) is nullable
+
+
+# --- What tools need (each is proven with the tool itself in tests/tools/) -------------------------
+
+
+def iter_schemas(node: Any, pointer: str = "#") -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every schema object in the document, with its JSON pointer."""
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from iter_schemas(item, f"{pointer}/{index}")
+        return
+    if not isinstance(node, dict):
+        return
+    if "enum" in node or "nullable" in node or "anyOf" in node:
+        yield pointer, node
+    for key, child in node.items():
+        if key not in ("example", "examples", "enum"):
+            yield from iter_schemas(child, f"{pointer}/{_escape(key)}")
+
+
+def test_no_schema_marks_an_enum_nullable(spec: Spec) -> None:
+    # OpenAPI 3.0.3 allows null in a nullable enum only when the enum lists it, and Prism 5.16 adds
+    # null to the enum of every `nullable: true` schema, listed or not: its validator then fails to
+    # compile ("enum must NOT have duplicate items") and silently validates nothing. An enum that
+    # lists null, without `type` and `nullable`, means the same to every tool.
+    assert [
+        pointer for pointer, schema in iter_schemas(spec) if "enum" in schema and "nullable" in schema
+    ] == []
+
+
+def test_nullable_is_always_beside_a_type(spec: Spec) -> None:
+    # OpenAPI 3.0.3: `nullable` only takes effect beside `type` in the same schema object.
+    assert [
+        pointer for pointer, schema in iter_schemas(spec) if "nullable" in schema and "type" not in schema
+    ] == []
+
+
+def test_every_any_of_branch_has_a_type(spec: Spec) -> None:
+    # A branch without `type` is `unknown` to openapi-typescript and `Any` to Python generators.
+    untyped = [
+        f"{pointer}/anyOf/{index}"
+        for pointer, schema in iter_schemas(spec)
+        for index, branch in enumerate(schema.get("anyOf", []))
+        if "type" not in branch and "$ref" not in branch
+    ]
+    assert untyped == []
+
+
+def test_info_version_is_a_package_version_and_the_vendor_version_is_kept(spec: Spec) -> None:
+    # Client generators use info.version as the generated package's version (PEP 440, semver).
+    assert re.fullmatch(r"\d+\.\d+\.\d+", spec["info"]["version"])
+    assert spec["info"]["x-vendor-version"] == "v1-REST"
+
+
+def test_the_select_parameter_has_no_example_that_swagger_ui_would_send(spec: Spec) -> None:
+    # Swagger UI fills "Try it out" with a parameter's example; a $select would null most fields.
+    select = spec["components"]["parameters"]["Select"]
+    assert "example" not in select
+    assert "examples" not in select
+    assert "example" not in select["schema"]
+
+
+REQUEST_JSON = (
+    "application/json",
+    "text/json",
+    "application/json-patch+json",
+    "application/merge-patch+json",
+)
+
+
+def request_validator(spec: Spec, media_type: str = "application/json") -> OAS30Validator:
+    body = f"#/components/requestBodies/ContactRelationEntity/content/{_escape(media_type)}/schema"
+    return schema_validator(spec, body)
+
+
+@pytest.mark.parametrize("media_type", REQUEST_JSON)
+def test_null_is_a_valid_value_for_every_property_and_carrier_member_of_a_request_body(
+    spec: Spec, media_type: str
+) -> None:
+    validator = request_validator(spec, media_type)
+    entity = spec["components"]["schemas"]["ContactRelationEntity"]["properties"]
+    refused = [name for name in entity if not validator.is_valid({name: None})]
+    for carrier in ("CreatedBy", "UpdatedBy", "TableRight"):
+        members = resolve(spec, entity[carrier])["properties"]
+        refused += [
+            f"{carrier}/{name}" for name in members if not validator.is_valid({carrier: {name: None}})
+        ]
+    assert refused == []
+    assert not validator.is_valid({"SourceContactId": "abc"})  # the schemas still say something
+
+
+def test_an_answer_with_select_nulls_can_be_put_back_unchanged(spec: Spec) -> None:
+    answer = copy.deepcopy(spec["components"]["examples"]["Updated918Response"]["value"])
+    kept = {"RelationId", "Comment", "CreatedBy"}
+    selected = {name: (value if name in kept else None) for name, value in answer.items()}
+    selected["CreatedBy"] = {name: None for name in answer["CreatedBy"]} | {"AssociateId": 910}
+    answer_schema = schema_validator(spec, "#/components/schemas/ContactRelationEntityWithLinks")
+    assert [error.message for error in answer_schema.iter_errors(selected)] == []  # an honest answer
+    for body in (answer, selected):
+        assert [error.message for error in request_validator(spec).iter_errors(body)] == []
+
+
+def test_every_operation_produces_the_two_patch_media_types(spec: Spec) -> None:
+    # The vendor's Swagger lists them in `produces` of every operation, GET included.
+    for method in ("put", "get"):
+        ok = spec["paths"][SEED.path][method]["responses"]["200"]["content"]
+        assert {"application/json-patch+json", "application/merge-patch+json"} <= set(ok), method
+
+
+def test_the_patch_media_types_carry_the_entity_on_put(spec: Spec) -> None:
+    body = resolve(spec, seed_facts.operation(spec, SEED)["requestBody"])["content"]
+    for media_type in REQUEST_JSON:
+        assert body[media_type]["schema"] == {"$ref": "#/components/schemas/ContactRelationEntity"}, (
+            media_type
+        )
+    assert "409" not in seed_facts.operation(spec, SEED)["responses"]
+
+
+def test_an_id_outside_int32_is_documented_as_404_not_400(spec: Spec) -> None:
+    components = spec["components"]
+    assert "404" in components["parameters"]["RelationId"]["description"]
+    assert "int32" in components["responses"]["NotFound"]["description"]
+    bad_request = " ".join(components["responses"]["BadRequest"]["description"].split())
+    assert "(An id that is not a 32-bit integer is 404.)" in bad_request
+    no_route = components["examples"]["NoRouteError"]["value"]
+    assert schema_validator(spec, "#/components/schemas/NotFoundError").is_valid(no_route)
+
+
+def test_406_is_documented_as_a_strict_server_s_answer_only(spec: Spec) -> None:
+    # ASP.NET Web API never answers 406 by default: nothing may imply a server must send it.
+    description = " ".join(spec["components"]["responses"]["NotAcceptable"]["description"].split())
+    assert "Sent only by a server with strict content negotiation" in description
+    assert "never sends 406" in description
 
 
 # --- The vendor page, fact by fact -----------------------------------------------------------------
@@ -364,7 +506,7 @@ VENDOR_ASSOCIATE = {
     "PersonId": "int32",
     "Rank": "int32",
     "Tooltip": "string",
-    "Type": "string",
+    "Type": "enum",  # a string enum; see the next test
     "GroupIdx": "int32",
     "FullName": "string",
     "FormalName": "string",
@@ -384,6 +526,7 @@ def test_associate_has_every_member_of_the_vendor_carrier_with_its_type(spec: Sp
     problems = [
         problem
         for name, kind in VENDOR_ASSOCIATE.items()
+        if kind != "enum"
         for problem in seed_facts.type_problems(spec, properties[name], kind, f"Associate.{name}")
     ]
     assert problems == []
@@ -391,7 +534,11 @@ def test_associate_has_every_member_of_the_vendor_carrier_with_its_type(spec: Sp
 
 def test_associate_type_is_one_of_the_six_vendor_user_types_or_null(spec: Spec) -> None:
     associate_type = spec["components"]["schemas"]["Associate"]["properties"]["Type"]
-    assert associate_type["nullable"] is True
+    assert "type" not in associate_type  # the enum says it all: six strings or null
+    assert "nullable" not in associate_type
+    validator = schema_validator(spec, "#/components/schemas/Associate/properties/Type")
+    assert validator.is_valid(None)
+    assert not validator.is_valid("Employee")
     assert associate_type["enum"] == [
         "Unknown",
         "InternalAssociate",
@@ -500,6 +647,12 @@ ACCEPT_PARAMETER = [{"name": "Accept", "in": "header", "schema": {"type": "strin
             DROP,
             "UpdatedDate should accept format date-time",
             id="date-time",
+        ),
+        pytest.param(
+            (*ENTITY, "CreatedDate", "anyOf", 1, "type"),
+            DROP,
+            "CreatedDate should be type string in every anyOf branch",
+            id="date-branch-untyped",
         ),
         pytest.param(
             (*ENTITY, "CreatedBy"), {"type": "object"}, "CreatedBy should be a $ref to", id="carrier"
