@@ -8,9 +8,10 @@ URL    ?=
 ARGS   ?=
 STAMP  := $(VENV)/.installed
 NODE_DIR := .cache/node
+NODE_STAMP := $(NODE_DIR)/.installed
 SPECTRAL := $(NODE_DIR)/node_modules/.bin/spectral
 
-.PHONY: install mock test contract fuzz lint fmt bench spectral clean
+.PHONY: install mock test contract fuzz lint fmt bench node spectral clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,17 +21,22 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Spectral (the OpenAPI linter) comes from the npm registry, pinned, into a local folder.
-$(SPECTRAL):
+# The npm tools the tests run (Spectral, Prism, openapi-typescript, openapi-fetch, TypeScript), exact
+# versions from tools/package.json and its lock file, installed with `npm ci` into a local folder.
+$(NODE_STAMP): tools/package.json tools/package-lock.json
 	mkdir -p $(NODE_DIR)
-	npm install --prefix $(NODE_DIR) --no-audit --no-fund --silent @stoplight/spectral-cli@6.16.3
+	cp tools/package.json tools/package-lock.json $(NODE_DIR)/
+	npm ci --prefix $(NODE_DIR) --ignore-scripts --no-audit --no-fund --silent
+	touch $(NODE_STAMP)
 
-spectral: $(SPECTRAL)
+node: $(NODE_STAMP)
+
+spectral: node
 
 mock: install
 	$(BIN)/python -m mockserver --host $(HOST) --port $(PORT) $(ARGS)
 
-test: install spectral
+test: install node
 	SPECTRAL=$(abspath $(SPECTRAL)) $(BIN)/python -m pytest $(ARGS)
 
 contract: install
@@ -39,9 +45,11 @@ contract: install
 fuzz: install
 	$(BIN)/python tests/reliability/run_fuzz.py $(ARGS)
 
+# actionlint (with shellcheck for the `run:` scripts) checks the example CI workflow.
 lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/actionlint -shellcheck $(BIN)/shellcheck .github/workflows/*.yml
 
 fmt: install
 	$(BIN)/ruff format .
