@@ -5,7 +5,12 @@ non-empty), or an `X-XSRF-TOKEN` header when there is no Authorization header. L
 the mock knows its users: by default the seed's Basic user `tje0`/`Tje0`, tickets shaped like
 SuperOffice's (`7T:...`), access tokens shaped like SuperID's (`8A:...`) and XSRF values
 `mock-xsrf-...`; an auth-users file replaces that list (a trailing `*` makes an entry a prefix).
-`--auth any` accepts any well-formed credential, as Prism does.
+`--auth any` accepts any well-formed credential, as Prism does. The web client's double-submit
+cookie works too: an `X-XSRF-TOKEN` equal to the `XSRF-TOKEN` cookie is a session, one that differs
+from the cookie is refused.
+
+No part of a password, ticket, token or XSRF value ever reaches the Associate (and so stored data
+or answers): a Basic caller is named by its user name, the others by a fixed name per scheme.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 from typing import Any
 
@@ -93,10 +99,17 @@ DEFAULT_USERS = AllowList(basic={"tje0": "Tje0"}, tickets=("7T:*",), tokens=("8A
 _CACHEABLE = 512
 
 
+# The Associate of a caller who is known by a secret only: a fixed person per scheme.
+_SCHEME_USERS = {"ticket": "SystemUser", "token": "OAuthUser", "xsrf": "WebUser"}
+
+
 def _associate(login: str, kind: str) -> dict[str, Any]:
-    """A stable Associate for a login: the same credential is always the same person."""
-    number = zlib.crc32(login.encode()) % 9000 + 100
-    name = login[:20] or kind
+    """A stable Associate: the same Basic user, or the same scheme, is always the same person.
+
+    `login` is a Basic user name, never a secret; other schemes pass no login at all.
+    """
+    name = login[:20] if kind == "user" else _SCHEME_USERS[kind]
+    number = zlib.crc32(name.encode()) % 9000 + 100
     return {
         **ANONYMOUS,
         "AssociateId": number,
@@ -110,6 +123,19 @@ def _associate(login: str, kind: str) -> dict[str, Any]:
     }
 
 
+def xsrf_cookie(cookie_header: str | None) -> str | None:
+    """The `XSRF-TOKEN` cookie's value, if the request has one."""
+    if not cookie_header:
+        return None
+    jar = SimpleCookie()
+    try:
+        jar.load(cookie_header)
+    except CookieError:
+        return None
+    morsel = jar.get("XSRF-TOKEN")
+    return morsel.value if morsel is not None else None
+
+
 class Authenticator:
     """Checks one request's credentials; `--auth off` accepts everyone as the anonymous associate.
 
@@ -121,13 +147,18 @@ class Authenticator:
         self._allow = allow
         self._cached = lru_cache(maxsize=1024)(self._caller)
 
-    def caller(self, authorization: str | None, xsrf: str | None) -> dict[str, Any]:
-        """The calling Associate; ApiError 401 with WWW-Authenticate when the credentials fail."""
-        if len(authorization or "") + len(xsrf or "") > _CACHEABLE:
-            return self._caller(authorization, xsrf)
-        return self._cached(authorization, xsrf)
+    def caller(
+        self, authorization: str | None, xsrf: str | None, cookie: str | None = None
+    ) -> dict[str, Any]:
+        """The calling Associate; ApiError 401 with WWW-Authenticate when the credentials fail.
 
-    def _caller(self, authorization: str | None, xsrf: str | None) -> dict[str, Any]:
+        `cookie` is the request's `XSRF-TOKEN` cookie value (see `xsrf_cookie`), if any.
+        """
+        if len(authorization or "") + len(xsrf or "") + len(cookie or "") > _CACHEABLE:
+            return self._caller(authorization, xsrf, cookie)
+        return self._cached(authorization, xsrf, cookie)
+
+    def _caller(self, authorization: str | None, xsrf: str | None, cookie: str | None) -> dict[str, Any]:
         if not self.enabled:
             return dict(ANONYMOUS)
         if authorization is not None and authorization.strip():
@@ -141,16 +172,21 @@ class Authenticator:
             if scheme == "soticket":
                 if self._allow is not None and not self._allow.ticket(credential):
                     raise _unauthorized("The SOTicket is not valid.")
-                return _associate(credential.partition(":")[0] or credential, "ticket")
+                return _associate("", "ticket")
             if scheme == "bearer":
                 if self._allow is not None and not self._allow.token(credential):
                     raise _unauthorized("The Bearer token is not valid.")
-                return _associate(credential[:12], "token")
+                return _associate("", "token")
             raise _unauthorized(f"The Authorization scheme {scheme!r} is not supported.")
         if xsrf is not None and xsrf.strip():
-            if self._allow is not None and not self._allow.xsrf_value(xsrf.strip()):
+            token = xsrf.strip()
+            if cookie is not None:  # double-submit: the header must repeat the session's cookie
+                if token != cookie.strip():
+                    raise _unauthorized("The X-XSRF-TOKEN header does not match the XSRF-TOKEN cookie.")
+                return _associate("", "xsrf")
+            if self._allow is not None and not self._allow.xsrf_value(token):
                 raise _unauthorized("The X-XSRF-TOKEN is not valid.")
-            return _associate(xsrf.strip()[:12], "xsrf")
+            return _associate("", "xsrf")
         raise _unauthorized("No credentials.")
 
     def _basic(self, credential: str) -> dict[str, Any]:

@@ -1,13 +1,14 @@
 """Request bodies in all seven content types, read into the entity a PUT saves.
 
-JSON, XML and form bodies carry the whole entity; a merge patch (RFC 7396) or a JSON Patch
-(RFC 6902) is applied to the stored relation. Every result is checked against the spec's schema,
-and every failing field is reported, before anything is saved.
+Every type carries the whole entity, as in the vendor's Swagger: `application/json-patch+json`
+and `application/merge-patch+json` are aliases on the real server's JSON formatter, so on PUT
+they are read exactly like `application/json` (RFC 6902/7396 semantics belong to PATCH). Each
+body is checked against its media type's schema, and every failing field is reported, before
+anything is saved.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from collections.abc import Mapping
@@ -15,12 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-import json_merge_patch
-import jsonpatch
-import jsonpointer
-
 from mockserver import xmlcodec
-from mockserver.entity import EntityModel
 from mockserver.errors import ApiError, Violation
 from mockserver.negotiation import media_type
 from mockserver.spec import SpecModel
@@ -30,15 +26,6 @@ MISSING_BODY = "Entity to save is not in request body."
 XML_ROOTS = ("ContactRelationEntity", "ContactRelationEntityWithLinks")
 FORM = "application/x-www-form-urlencoded"
 _INTEGER = re.compile(r"[+-]?[0-9]{1,20}")
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out = dict(pairs)
-    if len(out) != len(pairs):
-        seen: set[str] = set()
-        twice = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
-        raise ValueError(f"duplicate key {twice!r}")
-    return out
 
 
 def _finite(text: str) -> float:
@@ -70,12 +57,11 @@ def _has_lone_surrogate(value: Any) -> bool:
 
 
 def parse_json(data: bytes) -> Any:
-    """Strict JSON: UTF-8 only, no NaN/Infinity, no duplicate keys, no lone surrogates, bounded nesting."""
+    """JSON as the real server's reader takes it: UTF-8, a repeated key's last value wins (Json.NET's
+    default); refused are NaN/Infinity, lone surrogates and nesting too deep to read."""
     try:
         text = data.decode("utf-8-sig")
-        value = json.loads(
-            text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants, parse_float=_finite
-        )
+        value = json.loads(text, parse_constant=_no_constants, parse_float=_finite)
         # Escapes like \ud800 decode to text that is no Unicode; checked only when one is present.
         if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
             raise ValueError("a \\u escape is a lone UTF-16 surrogate, which is not a character")
@@ -92,6 +78,30 @@ def parse_json(data: bytes) -> Any:
         raise ApiError.malformed("JsonException", f"The JSON body is not valid: {exc}.", str(exc)) from exc
 
 
+NameTree = Mapping[str, tuple[str, "NameTree"]]
+
+
+def name_tree(schema: Mapping[str, Any]) -> NameTree:
+    """lower-case name -> (the schema's spelling, the same for its members), built once per schema."""
+    return {
+        name.lower(): (name, name_tree(sub))
+        for name, sub in schema.get("properties", {}).items()
+        if isinstance(sub, Mapping)
+    }
+
+
+def with_schema_names(value: Any, names: NameTree) -> Any:
+    """`{"comment": 1}` -> `{"Comment": 1}`: Json.NET matches property names in any case (its default);
+    a name given twice in different cases keeps the last value, as a repeated key does."""
+    if not names or not isinstance(value, dict):
+        return value
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        name, members = names.get(key.lower(), (key, {}))
+        out[name] = with_schema_names(item, members)
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Body:
     """A request body that passed its media type's schema."""
@@ -103,7 +113,7 @@ class Body:
 class BodyReader:
     """Reads a PUT body of any of the spec's request media types into the fields to save."""
 
-    def __init__(self, spec: SpecModel, entity: EntityModel) -> None:
+    def __init__(self, spec: SpecModel) -> None:
         content = spec.put.request_content
         self.consumes = tuple(content)
         self._schemas = {media: body.get("schema", {}) for media, body in content.items()}
@@ -111,15 +121,10 @@ class BodyReader:
         self._form_props: Mapping[str, Any] = form_props
         self._form_names = {name.lower(): name for name in form_props}
         self._validators = {media: BodyValidator(schema) for media, schema in self._schemas.items()}
-        self._entity = entity
-        self._entity_validator = BodyValidator(spec.schemas["ContactRelationEntity"])
-        self._carrier_members = {
-            name: {sub.lower(): sub for sub in schema.get("properties", {})}
-            for name, schema in spec.schemas["ContactRelationEntity"]["properties"].items()
-        }
+        self._names = {media: name_tree(schema) for media, schema in self._schemas.items()}
 
     def read(self, content_type: str, data: bytes) -> Body:
-        """The checked body; ApiError (400, 415) when it cannot be used. Patches are applied later."""
+        """The checked body; ApiError (400, 415) when it cannot be used."""
         if not data.strip():
             raise ApiError(
                 400, "ArgumentNullException", MISSING_BODY, violations=[Violation("body", "missing")]
@@ -142,35 +147,11 @@ class BodyReader:
                 raise ApiError(
                     400, "ArgumentNullException", MISSING_BODY, violations=[Violation("body", "null")]
                 )
+            body = with_schema_names(body, self._names[media])
         problems = self._validators[media].violations(body)
         if problems:
             raise ApiError.invalid(problems)
         return Body(media, body)
-
-    def fields(self, body: Body, current: Mapping[str, Any]) -> dict[str, Any]:
-        """The entity fields a PUT saves: the body itself, or a patch applied to the current relation.
-
-        Runs inside the store's write step, so a patch always applies to what is stored now;
-        a failed JSON Patch `test` raises 409 and nothing is saved.
-        """
-        if body.media == "application/merge-patch+json":
-            return self._checked(json_merge_patch.merge(copy.deepcopy(dict(current)), body.value))
-        if body.media == "application/json-patch+json":
-            return self._checked(self._json_patch(current, body.value))
-        return body.value  # type: ignore[no-any-return]
-
-    def _checked(self, result: Any) -> dict[str, Any]:
-        """A patched relation must still be an entity; if not, the patch conflicts with it (409)."""
-        problems = self._entity_validator.violations(result)
-        if problems:
-            parts = "; ".join(f"{v.field}: {v.problem}" for v in problems)
-            raise ApiError(
-                409,
-                "JsonPatchConflictException",
-                f"The patch would leave an invalid relation: {parts}.",
-                violations=problems,
-            )
-        return result  # type: ignore[no-any-return]
 
     def _form(self, data: bytes) -> dict[str, Any]:
         try:
@@ -210,34 +191,3 @@ class BodyReader:
         if repeated:
             raise ApiError.invalid(list(repeated.values()))
         return out
-
-    def _pointer(self, path: str) -> str:
-        """`comment`, `/Comment` and `/COMMENT` all name /Comment; carrier members likewise.
-
-        The empty path is the whole relation, as RFC 6902 has it.
-        """
-        if path == "":
-            return ""
-        parts = path.lstrip("/").split("/")
-        top = self._entity.canonical(parts[0]) or parts[0]
-        rest = [self._carrier_members.get(top, {}).get(part.lower(), part) for part in parts[1:]]
-        return "/" + "/".join([top, *rest])
-
-    def _json_patch(self, base: Mapping[str, Any], operations: list[dict[str, Any]]) -> Any:
-        normalized = [{**op, "path": self._pointer(op["path"])} for op in operations]
-        try:
-            return jsonpatch.apply_patch(copy.deepcopy(dict(base)), normalized)
-        except jsonpatch.JsonPatchTestFailed as exc:
-            raise ApiError(409, "JsonPatchTestFailedException", f"Test operation failed: {exc}.") from exc
-        except (jsonpatch.JsonPatchConflict, jsonpointer.JsonPointerException, TypeError, KeyError) as exc:
-            # A well-formed patch whose paths do not fit the stored relation (RFC 5789 §2.2).
-            raise ApiError(
-                409,
-                "JsonPatchConflictException",
-                f"The JSON Patch does not fit the stored relation: {exc}.",
-                violations=[Violation("body", str(exc))],
-            ) from exc
-        except jsonpatch.JsonPatchException as exc:
-            raise ApiError.malformed(
-                "JsonPatchException", f"The JSON Patch cannot be applied: {exc}.", str(exc)
-            ) from exc

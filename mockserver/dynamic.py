@@ -41,6 +41,11 @@ def generate(schema: Mapping[str, Any], rng: random.Random, name: str = "") -> A
     """One value that the schema accepts. Nullable values are mostly present."""
     if "enum" in schema:
         return rng.choice([value for value in schema["enum"] if value is not None] or [None])
+    branches = schema.get("anyOf") or schema.get("oneOf")
+    if branches:  # dates are alternatives of strings; other alternatives answer their first form
+        if any(branch.get("format") == "date-time" for branch in branches):
+            return _date(rng)
+        return generate(branches[0], rng, name)
     kind = schema.get("type")
     if kind == "object" or "properties" in schema:
         out = {key: generate(sub, rng, key) for key, sub in schema.get("properties", {}).items()}
@@ -54,12 +59,17 @@ def generate(schema: Mapping[str, Any], rng: random.Random, name: str = "") -> A
     if kind == "boolean":
         return rng.random() < 0.5
     if kind == "string":
-        if "anyOf" in schema or "date" in name.lower():
-            moment = datetime(2020, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.randint(0, 200_000_000))
-            return moment.strftime("%Y-%m-%dT%H:%M:%S")
+        if schema.get("format") == "date-time" or "date" in name.lower():
+            return _date(rng)
         if "url" in name.lower() or name in ("Self", "Archive"):
             return f"http://127.0.0.1/api/v1/Relation/{rng.randint(1, 9999)}"
         return " ".join(rng.choice(_WORDS) for _ in range(rng.randint(1, 3))).title()
     if kind == "array":
         return [generate(schema.get("items", {}), rng) for _ in range(rng.randint(1, 2))]
     return rng.choice(_WORDS)
+
+
+def _date(rng: random.Random) -> str:
+    """A date as real servers send it: UTC, no offset, whole seconds."""
+    moment = datetime(2020, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.randint(0, 200_000_000))
+    return moment.strftime("%Y-%m-%dT%H:%M:%S")

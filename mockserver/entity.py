@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from mockserver.spec import SpecModel
@@ -47,12 +47,16 @@ def parse_date(value: str) -> datetime | None:
 
 
 def _kind(schema: Mapping[str, Any]) -> str:
+    """int, bool, str, date (a date-time string, or alternatives that are all strings), carrier, map."""
+    branches = schema.get("anyOf") or schema.get("oneOf")
+    if branches and all(branch.get("type") == "string" for branch in branches):
+        return "date"
     if schema.get("type") == "integer":
         return "int"
     if schema.get("type") == "boolean":
         return "bool"
     if schema.get("type") == "string":
-        return "date" if "anyOf" in schema else "str"
+        return "date" if schema.get("format") == "date-time" else "str"
     if "properties" in schema:
         return "carrier"
     return "map"
@@ -113,7 +117,7 @@ class EntityModel:
         over a body RelationId; CreatedDate/CreatedBy are kept from the first write.
         """
         out: dict[str, Any] = {}
-        stamp = format_date(self.next_stamp(previous, now))
+        stamp = format_date(now)  # the real time of the write, to the second (HTTP dates' resolution)
         for name in self.stored:
             if name == "RelationId":
                 out[name] = relation_id
@@ -131,19 +135,6 @@ class EntityModel:
                     value = int(value)  # JSON 1.0 is a valid integer; answer it as one
                 out[name] = self.empty(name) if value is None else value
         return out
-
-    @staticmethod
-    def next_stamp(previous: Mapping[str, Any] | None, now: datetime) -> datetime:
-        """Now, but always at least a second after the previous UpdatedDate.
-
-        HTTP dates have whole seconds; without this, two writes in one second would share a
-        Last-Modified, and a client's If-Unmodified-Since could not tell them apart (a lost update).
-        """
-        moment = now.astimezone(UTC).replace(microsecond=0)
-        last = parse_date(str(previous.get("UpdatedDate") or "")) if previous else None
-        if last is not None and last.replace(microsecond=0) >= moment:
-            return last.replace(microsecond=0) + timedelta(seconds=1)
-        return moment
 
     def render(self, stored: Mapping[str, Any], base_url: str) -> dict[str, Any]:
         """The answer for a stored relation: its fields plus TableRight, FieldProperties and _Links."""

@@ -1,9 +1,9 @@
 """Limits on a request before the app sees it, as a pure ASGI middleware.
 
 Headers over `MAX_HEADER_BYTES` are refused with 400 (and never kept in the journal or caches).
-A trailing slash on an API path is dropped (`/Relation/918/`) rather than redirected: Starlette's
-redirect would answer an undocumented 307 that echoes the Host header. An encoded slash (`%2F`)
-inside a segment is a 404.
+A documented path is given the spec's spelling, as ASP.NET routes match in any letter case and
+with a trailing slash (`/api/v1/relation/918/`); Starlette's router would answer 404, or an
+undocumented 307 that echoes the Host header. An encoded slash (`%2F`) inside a segment is a 404.
 Bodies: 413 before reading an oversized one, 408 for a stalled one.
 
 A declared Content-Length over the limit is refused at once, without reading a byte of it; a
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -42,8 +43,11 @@ _LONG_NUMBER = re.compile(r"/[+-]?[0-9]{12,}(/|$)")
 
 
 class RequestGuardMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body: int, timeout: float) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body: int, timeout: float, canonical_path: Callable[[str], str]
+    ) -> None:
         self.app = app
+        self.canonical_path = canonical_path
         self.max_body = max_body
         self.timeout = timeout
         self._too_large = _error(413, "PayloadTooLargeException", f"Request body exceeds {max_body} bytes.")
@@ -56,8 +60,8 @@ class RequestGuardMiddleware:
         self._no_resource = _error(
             404, "SoNotFoundException", "The path has an encoded slash; it names no resource."
         )
-        self._bad_id = _error(
-            400, "ArgumentException", "The id is not a 32-bit integer (it has 12 or more digits)."
+        self._bad_id = _error(  # the real route is `{id:int}`: no int32 has 12 digits, no route matches
+            404, "SoNotFoundException", "No resource at this path: the id is not a 32-bit integer."
         )
         self._big_headers = _error(
             400, "BadHttpRequestException", f"The request headers exceed {MAX_HEADER_BYTES} bytes."
@@ -76,8 +80,9 @@ class RequestGuardMiddleware:
         if b"%2f" in raw_path.lower():  # an encoded slash inside a segment names no resource
             await self._reply(send, self._no_resource)
             return
-        if len(path) > 8 and path.endswith("/") and path.startswith("/api/"):
-            scope = {**scope, "path": path.rstrip("/"), "raw_path": raw_path.rstrip(b"/")}
+        canonical = self.canonical_path(path)
+        if canonical != path:
+            scope = {**scope, "path": canonical, "raw_path": canonical.encode()}
         if _LONG_NUMBER.search(path):  # no int32 has 12 digits; Python refuses to read 4,301 or more
             await self._reply(send, self._bad_id)
             return

@@ -1,7 +1,11 @@
 """Content negotiation: which media type an answer is written in, and how a body is to be read.
 
-The media types come from the spec (the 200 answer's content map); parsed `Accept` headers are
-cached (bounded), so the usual two or three distinct headers of a client cost one parse each.
+The order is ASP.NET Web API's `DefaultContentNegotiator` (what the real server runs): a match on
+`Accept` (q-values honoured), else the request body's own media type when the endpoint can write
+it (XML in, XML out), else the first media type the spec lists (JSON). So an `Accept` that matches
+nothing (`text/html`, a misspelled `aplication/json`) still gets the answer the request earns;
+406 only with `strict=True` (`--strict-accept`). Parsed headers are cached (bounded), so a
+client's usual two or three distinct `Accept` values cost one parse each.
 """
 
 from __future__ import annotations
@@ -29,17 +33,36 @@ def syntax(media: str) -> str | None:
 
 
 class Negotiator:
-    """Picks the answer's media type from `Accept` among what the spec says the endpoint produces."""
+    """Picks the answer's media type among what the spec says the endpoint produces."""
 
-    def __init__(self, produces: tuple[str, ...]) -> None:
+    def __init__(self, produces: tuple[str, ...], *, strict: bool = False) -> None:
         if not produces:
             raise ValueError("the spec documents no media type for the 200 answer")
         self.produces = produces
-        self.choose = lru_cache(maxsize=256)(self._choose)
+        self.strict = strict
+        self._accepted = lru_cache(maxsize=256)(self._match_accept)
 
-    def _choose(self, accept: str) -> str:
+    def choose(self, accept: str, content_type: str = "") -> str:
+        """The answer's media type; ApiError 406 only when strict and `Accept` matches nothing."""
         if not accept.strip():
-            return self.produces[0]
+            return self._fallback(content_type)
+        matched = self._accepted(accept)
+        if matched is not None:
+            return matched
+        if self.strict:
+            raise ApiError(
+                406,
+                "NotAcceptableException",
+                f"Cannot produce {accept!r}. Accept one of: {', '.join(self.produces)} "
+                "(this mock runs with --strict-accept; the real server would answer in JSON).",
+            )
+        return self._fallback(content_type)
+
+    def _fallback(self, content_type: str) -> str:
+        body_media = media_type(content_type)
+        return body_media if body_media in self.produces else self.produces[0]
+
+    def _match_accept(self, accept: str) -> str | None:
         ranges: list[tuple[float, int, str]] = []
         for position, item in enumerate(accept.split(",")):
             media, *params = (part.strip() for part in item.split(";"))
@@ -59,16 +82,10 @@ class Negotiator:
                     wanted.endswith("/*") and offered.startswith(wanted[:-1])
                 ):
                     return offered
-        raise ApiError(
-            406,
-            "NotAcceptableException",
-            f"Cannot produce {accept!r}. Accept one of: {', '.join(self.produces)}.",
-        )
+        return None
 
-    def xml_or_json(self, accept: str) -> str:
-        """For error answers: XML if the client asked for it, else JSON (never a second 406)."""
-        try:
-            chosen = self.choose(accept)
-        except ApiError:
-            return "application/json"
+    def for_error(self, accept: str, content_type: str = "") -> str:
+        """For error answers: XML when the answer would be XML, else JSON (never a 406 for an error)."""
+        matched = self._accepted(accept) if accept.strip() else None
+        chosen = matched or self._fallback(content_type)
         return chosen if syntax(chosen) == XML else "application/json"

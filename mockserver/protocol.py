@@ -4,15 +4,23 @@ A request line or header that httptools cannot parse (control characters, bad fo
 non-ASCII path) is answered by uvicorn itself with a text/plain 400; here it is the vendor's error
 body instead. A SIGTERM shuts down gracefully and the process then exits 0, as a service manager
 expects, rather than re-raising the signal.
+
+uvicorn stamps `Date` from a clock it refreshes once a second, so its `Date` can be up to a second
+older than a write's `Last-Modified`; RFC 9110 §8.8.2.1 forbids a `Last-Modified` later than
+`Date`. `DateHeaderMiddleware` reads the clock when each answer starts instead (run uvicorn with
+`date_header=False`, as `mockserver.__main__` does).
 """
 
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
+from email.utils import formatdate
 
 import orjson
 import uvicorn
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from mockserver.errors import ApiError
@@ -49,3 +57,30 @@ class Server(uvicorn.Server):
         with super().capture_signals():
             yield
             self._captured_signals.clear()  # shut down gracefully already: exit 0, not by the signal
+
+
+class DateHeaderMiddleware:
+    """Adds `Date`, read when the answer starts (after any write it reports), to every HTTP answer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._second = -1
+        self._value = b""
+
+    def _date(self) -> bytes:
+        second = int(time.time())
+        if second != self._second:  # one formatdate per second, however many answers
+            self._second, self._value = second, formatdate(second, usegmt=True).encode("ascii")
+        return self._value
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_dated(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), (b"date", self._date())]}
+            await send(message)
+
+        await self.app(scope, receive, send_dated)

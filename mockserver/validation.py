@@ -61,8 +61,14 @@ class BodyValidator:
         """Every way the instance breaks the schema, one entry per field."""
         found: dict[str, str] = {}
         for error in self._validator.iter_errors(instance):
-            field = _pointer(list(error.instance_path))
-            message = error.message
+            missing = (
+                error.kind.property
+                if isinstance(error.kind, jsonschema_rs.ValidationErrorKind.Required)
+                else None
+            )
+            path = list(error.instance_path)
+            field = _pointer([*path, missing] if missing else path)  # name the field, not its parent
+            message = "the value is mandatory" if missing else error.message
             if "anyOf" in message and isinstance(error.instance, str):
                 message = f"{error.instance!r} {_DATE_HINT}"
             found.setdefault(field, message)

@@ -79,7 +79,8 @@ def _is_nil(element: Element) -> bool:
 
 def _null_text(element: Element, schema: Mapping[str, Any]) -> bool:
     """`<X>null</X>` is how JSON-minded serializers write null; for free text it stays the word."""
-    if not schema.get("nullable") or len(element) or (element.text or "").strip() != "null":
+    nullable = schema.get("nullable") or None in schema.get("enum", ())
+    if not nullable or len(element) or (element.text or "").strip() != "null":
         return False
     return schema.get("type") != "string" or "null" not in schema.get("enum", ["null"])
 

@@ -22,8 +22,13 @@ import httpx
 import uvicorn
 
 from mockserver import Settings, create_app
+from mockserver.protocol import DateHeaderMiddleware
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+# The two references every relation must have ("The value is mandatory"): the seed's contacts.
+REFS = {"SourceContactId": 381, "DestinationContactId": 262}
 
 
 def free_port() -> int:
@@ -54,7 +59,8 @@ def mock_in_thread(**overrides: object) -> Iterator[str]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="error", lifespan="on"))
+    app = DateHeaderMiddleware(create_app(settings))  # as `python -m mockserver` serves it
+    server = uvicorn.Server(uvicorn.Config(app, log_level="error", lifespan="on", date_header=False))
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

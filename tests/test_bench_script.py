@@ -30,7 +30,7 @@ def test_defaults_match_the_issue() -> None:
     assert args.duration == 10
     assert args.rounds == 3
     assert args.connections == (32, 1)
-    assert args.targets == ("mock", "prism", "mock-sqlite", "mock-w2")
+    assert args.targets == ("mock", "prism", "mock-sqlite", "mock-w2", "upstream", "proxy", "prism-proxy")
     assert not args.skip_contracts
 
 
@@ -67,9 +67,13 @@ def test_connections_and_targets_are_lists() -> None:
         ("--startups", "-1"),
     ],
 )
-def test_bad_values_are_refused(flag: str, value: str) -> None:
-    with pytest.raises(SystemExit):
+def test_bad_values_are_refused_with_a_usage_error(
+    flag: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
         bench.parse_args([flag, value])
+    assert stopped.value.code == 2  # argparse's usage error, not a crash or a silent success
+    assert flag in capsys.readouterr().err
 
 
 def test_the_probe_sends_what_wrk_sends() -> None:

@@ -1,7 +1,8 @@
 """The relation API's operations: PUT (update or create) and GET of /api/v1/Relation/{id}.
 
 Each request runs the same steps in the order a real server would: credentials (401), the id
-(400/404), the Accept header (406), the body (400/409/413/415), the mock's Prefer switches, then
+(404 when it is no int32, as the route constraint `{id:int}` does not match), the answer's media
+type (406 only with `--strict-accept`), the body (400/413/415), the mock's Prefer switches, then
 the store (412) and the answer, with `$select` applied.
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mockserver.auth import WWW_AUTHENTICATE, Authenticator
+from mockserver.auth import WWW_AUTHENTICATE, Authenticator, xsrf_cookie
 from mockserver.bodies import BodyReader
 from mockserver.dynamic import generate
 from mockserver.entity import EntityModel, parse_date
@@ -54,14 +55,20 @@ class RelationHandlers:
     """Handlers bound to one server's spec, store and credentials."""
 
     def __init__(
-        self, spec: SpecModel, entity: EntityModel, store: Store, authenticator: Authenticator
+        self,
+        spec: SpecModel,
+        entity: EntityModel,
+        store: Store,
+        authenticator: Authenticator,
+        *,
+        strict_accept: bool = False,
     ) -> None:
         self.spec = spec
         self.entity = entity
         self.store = store
         self.auth = authenticator
-        self.reader = BodyReader(spec, entity)
-        self.negotiator = Negotiator(spec.put.produces(200))
+        self.reader = BodyReader(spec)
+        self.negotiator = Negotiator(spec.put.produces(200), strict=strict_accept)
         self.put_op = spec.put
         self.get_op = spec.operations.get(GET_OPERATION)
 
@@ -76,10 +83,11 @@ class RelationHandlers:
     def _relation_id(self, request: Request) -> int:
         raw = request.path_params.get("id")
         if not isinstance(raw, int) or not INT32[0] <= raw <= INT32[1]:
-            raise ApiError(
-                400,
-                "ArgumentException",
-                f"The id {raw!r} is not a 32-bit integer (expected {INT32[0]}..{INT32[1]}).",
+            raise ApiError(  # the real route is `{id:int}`: an id outside int32 matches no route
+                404,
+                "SoNotFoundException",
+                f"No resource at {request.url.path}: the id {raw!r} is not a 32-bit integer "
+                f"(expected {INT32[0]}..{INT32[1]}).",
                 violations=[Violation("id", "not a 32-bit integer")],
             )
         return raw
@@ -135,32 +143,35 @@ class RelationHandlers:
 
     def _caller(self, request: Request) -> dict[str, Any]:
         headers = request.headers
-        return self.auth.caller(headers.get("authorization"), headers.get("x-xsrf-token"))
+        return self.auth.caller(
+            headers.get("authorization"), headers.get("x-xsrf-token"), xsrf_cookie(headers.get("cookie"))
+        )
 
     # -- operations ----------------------------------------------------------------------------
 
     async def put(self, request: Request) -> Response:
         headers = request.headers
         accept = headers.get("accept", "")
+        content_type = headers.get("content-type", "")
         try:
             caller = self._caller(request)
             relation_id = self._relation_id(request)
-            media = self.negotiator.choose(accept)
+            media = self.negotiator.choose(accept, content_type)
             data = await request.body()
             prefs = preferences(headers.get("prefer"), request.query_params)
-            body = self.reader.read(headers.get("content-type", ""), data)
+            body = self.reader.read(content_type, data)
             forced = self._forced(self.put_op, prefs, media)
             if forced is not None:
                 return forced
-            now = datetime.now(UTC)
 
             def change(current: dict[str, Any] | None) -> dict[str, Any]:
-                fields = self.reader.fields(body, current or self.entity.blank(relation_id))
-                return self.entity.replace(current, fields, relation_id=relation_id, caller=caller, now=now)
+                return self.entity.replace(  # stamped inside the write step: never older than a rival's
+                    current, body.value, relation_id=relation_id, caller=caller, now=datetime.now(UTC)
+                )
 
             saved = self.store.write(relation_id, change, http_date(headers.get("if-unmodified-since")))
         except ApiError as error:
-            return error_answer(error, self.negotiator.xml_or_json(accept))
+            return error_answer(error, self.negotiator.for_error(accept, content_type))
         return self._relation_answer(request, saved, media)
 
     async def get(self, request: Request) -> Response:
@@ -185,7 +196,7 @@ class RelationHandlers:
                     source="SuperOffice.Services.Implementation",
                 )
         except ApiError as error:
-            return error_answer(error, self.negotiator.xml_or_json(accept))
+            return error_answer(error, self.negotiator.for_error(accept))
         since = http_date(headers.get("if-modified-since"))
         updated = parse_date(str(stored.get("UpdatedDate") or ""))
         if since is not None and updated is not None and updated.replace(microsecond=0) <= since:

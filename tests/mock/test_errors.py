@@ -5,6 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.livemock import REFS, mock_in_thread
+from tests.mock.conftest import AUTH
+
 ERROR_KEYS = {"Error", "ErrorType", "ErrorMessage", "ErrorSource"}
 
 
@@ -28,14 +31,14 @@ def test_a_400_names_every_failing_field_not_only_the_first(client: httpx.Client
     body = {"SourceContactId": "abc", "Reversed": 2**32, "CreatedBy": {"Type": "Employee"}, "Comment": 5}
     error = _is_vendor_error(client.put("/api/v1/Relation/918", json=body), 400)
     fields = {violation["Field"] for violation in error["Violations"]}  # type: ignore[attr-defined]
-    assert fields == {"SourceContactId", "Reversed", "CreatedBy/Type", "Comment"}
+    assert fields == {"SourceContactId", "DestinationContactId", "Reversed", "CreatedBy/Type", "Comment"}
     for name in fields:
         assert name in str(error["ErrorMessage"])
 
 
 def test_a_refused_body_changes_nothing(client: httpx.Client) -> None:
     before = client.get("/api/v1/Relation/918").json()
-    client.put("/api/v1/Relation/918", json={"SourceContactId": 2**31})
+    client.put("/api/v1/Relation/918", json={**REFS, "SourceContactId": 2**31})
     assert client.get("/api/v1/Relation/918").json() == before
 
 
@@ -43,7 +46,6 @@ def test_a_refused_body_changes_nothing(client: httpx.Client) -> None:
     ("content_type", "content"),
     [
         ("application/json", b'{"Comment": '),
-        ("application/json", b'{"Comment": "a", "Comment": "b"}'),
         ("application/json", b'{"SourceContactId": NaN}'),
         ("application/json", b'{"Comment": "\xff"}'),
         ("application/xml", b"<ContactRelationEntity><Comment>x</ContactRelationEntity>"),
@@ -61,15 +63,25 @@ def test_a_malformed_body_gives_400(client: httpx.Client, content_type: str, con
     _is_vendor_error(answer, 400)
 
 
+def test_a_repeated_json_key_takes_its_last_value_as_json_net_does(client: httpx.Client) -> None:
+    answer = client.put(
+        "/api/v1/Relation/918",
+        content=b'{"SourceContactId": 381, "DestinationContactId": 262, "Comment": "1", "Comment": "last"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert answer.status_code == 200
+    assert answer.json()["Comment"] == "last"
+
+
 def test_no_credentials_give_401_with_www_authenticate(client: httpx.Client) -> None:
-    answer = client.put("/api/v1/Relation/918", json={}, headers={"Authorization": ""})
+    answer = client.put("/api/v1/Relation/918", json=REFS, headers={"Authorization": ""})
     _is_vendor_error(answer, 401)
     assert "Basic" in answer.headers["www-authenticate"]
 
 
 @pytest.mark.parametrize("value", ["Basic", "Digest abc", "Basic !!!notbase64", "Basic " + "dXNlcg=="])
 def test_a_malformed_or_unknown_authorization_gives_401(client: httpx.Client, value: str) -> None:
-    _is_vendor_error(client.put("/api/v1/Relation/918", json={}, headers={"Authorization": value}), 401)
+    _is_vendor_error(client.put("/api/v1/Relation/918", json=REFS, headers={"Authorization": value}), 401)
 
 
 @pytest.mark.parametrize(
@@ -81,12 +93,40 @@ def test_a_malformed_or_unknown_authorization_gives_401(client: httpx.Client, va
     ],
 )
 def test_each_documented_credential_is_accepted(mock_url: str, headers: dict[str, str]) -> None:
-    answer = httpx.put(f"{mock_url}/api/v1/Relation/918", json={"Comment": "x"}, headers=headers)
+    answer = httpx.put(f"{mock_url}/api/v1/Relation/918", json={**REFS, "Comment": "x"}, headers=headers)
     assert answer.status_code == 200
 
 
-def test_an_accept_the_mock_cannot_serve_gives_406(client: httpx.Client) -> None:
-    _is_vendor_error(client.put("/api/v1/Relation/918", json={}, headers={"Accept": "image/png"}), 406)
+@pytest.mark.parametrize("accept", ["aplication/json", "text/html", "text/plain", "image/png", "garbage;;"])
+def test_an_accept_that_matches_nothing_gets_the_earned_answer_in_json_as_aspnet_gives_it(
+    client: httpx.Client, accept: str
+) -> None:
+    answer = client.put("/api/v1/Relation/918", json={**REFS, "Comment": accept}, headers={"Accept": accept})
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("application/json")
+    assert client.get("/api/v1/Relation/918").json()["Comment"] == accept  # saved
+    assert client.put("/api/v1/Relation/918", headers={"Accept": accept}).status_code == 400
+
+
+def test_an_xml_body_with_an_accept_that_matches_nothing_is_answered_in_xml(client: httpx.Client) -> None:
+    xml = (
+        b"<ContactRelationEntity><SourceContactId>1</SourceContactId>"
+        b"<DestinationContactId>2</DestinationContactId><Comment>x</Comment></ContactRelationEntity>"
+    )
+    answer = client.put(
+        "/api/v1/Relation/918", content=xml, headers={"Content-Type": "text/xml", "Accept": "text/html"}
+    )
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/xml")
+
+
+def test_strict_accept_gives_406_for_an_accept_that_matches_nothing() -> None:
+    with mock_in_thread(strict_accept=True) as url:
+        answer = httpx.put(
+            f"{url}/api/v1/Relation/918", json=REFS, headers={**AUTH, "Accept": "aplication/json"}
+        )
+        assert _is_vendor_error(answer, 406)["ErrorType"] == "NotAcceptableException"
+        assert httpx.get(f"{url}/api/v1/Relation/918", headers={**AUTH, "Accept": "*/*"}).status_code == 200
 
 
 def test_an_unknown_content_type_gives_415(client: httpx.Client) -> None:
@@ -96,12 +136,13 @@ def test_an_unknown_content_type_gives_415(client: httpx.Client) -> None:
 
 @pytest.mark.parametrize("path", ["/api/v1/Relation/abc", "/api/v1/Relation/1.5", "/api/v1/Nothing", "/"])
 def test_a_path_that_names_no_relation_gives_404(client: httpx.Client, path: str) -> None:
-    _is_vendor_error(client.put(path, json={}), 404)
+    _is_vendor_error(client.put(path, json=REFS), 404)
 
 
 @pytest.mark.parametrize("relation_id", [2**31, -(2**31) - 1, 2**40])
-def test_an_id_outside_int32_gives_400(client: httpx.Client, relation_id: int) -> None:
-    _is_vendor_error(client.put(f"/api/v1/Relation/{relation_id}", json={}), 400)
+def test_an_id_outside_int32_matches_no_route_and_gives_404(client: httpx.Client, relation_id: int) -> None:
+    _is_vendor_error(client.put(f"/api/v1/Relation/{relation_id}", json=REFS), 404)
+    _is_vendor_error(client.get(f"/api/v1/Relation/{relation_id}"), 404)
 
 
 def test_an_undocumented_method_gives_405(client: httpx.Client) -> None:
@@ -126,12 +167,10 @@ def test_errors_follow_accept_xml(client: httpx.Client) -> None:
     ],
 )
 def test_credentials_the_mock_does_not_know_give_401(client: httpx.Client, headers: dict[str, str]) -> None:
-    _is_vendor_error(client.put("/api/v1/Relation/918", json={}, headers=headers), 401)
+    _is_vendor_error(client.put("/api/v1/Relation/918", json=REFS, headers=headers), 401)
 
 
 def test_auth_any_accepts_any_well_formed_credential() -> None:
-    from tests.livemock import mock_in_thread
-
     with mock_in_thread(auth_any=True) as url:
         answer = httpx.get(f"{url}/api/v1/Relation/918", headers={"Authorization": "Bearer whatever"})
         assert answer.status_code == 200
@@ -147,7 +186,7 @@ def test_a_lone_surrogate_escape_is_refused_and_nothing_is_stored(client: httpx.
         )
     ok = client.put(
         "/api/v1/Relation/918",
-        content=b'{"Comment": "\\ud83d\\ude00"}',
+        content=b'{"SourceContactId": 1, "DestinationContactId": 2, "Comment": "\\ud83d\\ude00"}',
         headers={"Content-Type": "application/json"},
     )
     assert ok.json()["Comment"] == "\U0001f600"
@@ -195,14 +234,14 @@ def test_oversized_headers_give_400_in_the_vendor_shape(client: httpx.Client) ->
 
 
 @pytest.mark.parametrize("digits", [12, 5000])
-def test_an_id_with_very_many_digits_gives_400_not_500(client: httpx.Client, digits: int) -> None:
-    _is_vendor_error(client.get("/api/v1/Relation/" + "1" * digits), 400)
-    _is_vendor_error(client.put("/api/v1/Relation/" + "9" * digits, json={}), 400)
+def test_an_id_with_very_many_digits_gives_404_not_500(client: httpx.Client, digits: int) -> None:
+    _is_vendor_error(client.get("/api/v1/Relation/" + "1" * digits), 404)
+    _is_vendor_error(client.put("/api/v1/Relation/" + "9" * digits, json=REFS), 404)
 
 
 @pytest.mark.parametrize("code", ["\u00b2", "\u0664\u0661\u0662", "4" * 5000, "99"])
 def test_a_prefer_code_that_is_not_an_http_status_gives_400(client: httpx.Client, code: str) -> None:
-    _is_vendor_error(client.put("/api/v1/Relation/918", params={"__code": code}, json={}), 400)
+    _is_vendor_error(client.put("/api/v1/Relation/918", params={"__code": code}, json=REFS), 400)
 
 
 def test_routing_errors_follow_accept_xml(client: httpx.Client) -> None:
@@ -254,25 +293,63 @@ def test_a_huge_body_of_errors_lists_at_most_50_violations(client: httpx.Client)
 
 def test_a_forced_status_answers_in_a_media_type_the_spec_lists_for_it(client: httpx.Client) -> None:
     answer = client.put(
-        "/api/v1/Relation/918", json={}, headers={"Prefer": "code=413", "Accept": "application/xml"}
+        "/api/v1/Relation/918", json=REFS, headers={"Prefer": "code=413", "Accept": "application/xml"}
     )
     assert answer.status_code == 413
     assert answer.headers["content-type"].startswith("application/json")
 
 
-def test_a_cors_preflight_for_any_method_passes_and_the_method_then_gets_405(client: httpx.Client) -> None:
+def test_a_cors_preflight_lists_only_the_methods_the_spec_documents_for_the_path(
+    client: httpx.Client,
+) -> None:
     preflight = client.options(
         "/api/v1/Relation/918", headers={"Origin": "http://a", "Access-Control-Request-Method": "PATCH"}
     )
     assert preflight.status_code == 200
-    _is_vendor_error(client.patch("/api/v1/Relation/918", json={}), 405)
+    listed = {m.strip() for m in preflight.headers["access-control-allow-methods"].split(",")}
+    assert listed == {"GET", "PUT"}
+    admin = client.options(
+        "/__admin/reset", headers={"Origin": "http://a", "Access-Control-Request-Method": "POST"}
+    )
+    assert admin.headers["access-control-allow-methods"] == "POST"
+    _is_vendor_error(client.patch("/api/v1/Relation/918", json=REFS), 405)
 
 
 def test_repeated_unknown_form_fields_are_ignored_like_any_unknown_field(client: httpx.Client) -> None:
     answer = client.put(
         "/api/v1/Relation/918",
-        content=b"Extra=1&Extra=2&Comment=kept",
+        content=b"SourceContactId=381&DestinationContactId=262&Extra=1&Extra=2&Comment=kept",
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert answer.status_code == 200
     assert answer.json()["Comment"] == "kept"
+
+
+MANDATORY = ("SourceContactId", "DestinationContactId")
+
+
+@pytest.mark.parametrize("field", MANDATORY)
+@pytest.mark.parametrize("value", [0, None, "absent"])
+def test_a_mandatory_contact_reference_that_is_0_null_or_absent_gives_400_naming_it(
+    client: httpx.Client, field: str, value: object
+) -> None:
+    before = client.get("/api/v1/Relation/918").json()
+    body = {**REFS, "Comment": "no contact"}
+    if value == "absent":
+        del body[field]
+    else:
+        body[field] = value
+    error = _is_vendor_error(client.put("/api/v1/Relation/918", json=body), 400)
+    assert [v["Field"] for v in error["Violations"]] == [field]  # type: ignore[index]
+    assert client.get("/api/v1/Relation/918").json() == before
+
+
+def test_xml_and_form_bodies_are_held_to_the_mandatory_references_too(client: httpx.Client) -> None:
+    xml = b"<ContactRelationEntity><SourceContactId>0</SourceContactId><Comment>x</Comment>"
+    xml += b"</ContactRelationEntity>"
+    error = _is_vendor_error(
+        client.put("/api/v1/Relation/918", content=xml, headers={"Content-Type": "application/xml"}), 400
+    )
+    assert {v["Field"] for v in error["Violations"]} == set(MANDATORY)  # type: ignore[attr-defined]
+    form = client.put("/api/v1/Relation/918", data={"SourceContactId": "381", "Comment": "x"})
+    assert [v["Field"] for v in _is_vendor_error(form, 400)["Violations"]] == ["DestinationContactId"]  # type: ignore[index]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import httpx
 from defusedxml.ElementTree import fromstring
 
+from tests.livemock import REFS
+
 
 def test_unselected_fields_become_null_and_keep_their_keys(client: httpx.Client) -> None:
     full = client.get("/api/v1/Relation/918").json()
@@ -31,7 +33,7 @@ def test_unknown_names_are_ignored_and_empty_select_shows_everything(client: htt
 
 def test_select_on_put_shapes_the_answer_but_saves_everything(client: httpx.Client) -> None:
     answer = client.put(
-        "/api/v1/Relation/918", params={"$select": "Comment"}, json={"Comment": "c", "Reversed": 3}
+        "/api/v1/Relation/918", params={"$select": "Comment"}, json={**REFS, "Comment": "c", "Reversed": 3}
     )
     assert answer.json()["Reversed"] is None
     assert client.get("/api/v1/Relation/918").json()["Reversed"] == 3

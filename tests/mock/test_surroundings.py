@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
-from tests.livemock import mock_in_thread
+from tests.livemock import REFS, mock_in_thread
 
 
 def test_a_cors_preflight_is_answered_for_any_origin_with_credentials(client: httpx.Client) -> None:
@@ -41,7 +42,9 @@ def test_swagger_ui_and_the_spec_are_served(client: httpx.Client) -> None:
 
 def test_the_journal_records_requests_with_credentials_redacted(client: httpx.Client) -> None:
     client.put(
-        "/api/v1/Relation/918", json={"Comment": "journaled"}, headers={"X-XSRF-TOKEN": "mock-xsrf-sekrit"}
+        "/api/v1/Relation/918",
+        json={**REFS, "Comment": "journaled"},
+        headers={"X-XSRF-TOKEN": "mock-xsrf-sekrit"},
     )
     entries = client.get("/__admin/requests").json()["Requests"]
     last = entries[-1]
@@ -63,7 +66,7 @@ def test_the_journal_is_bounded() -> None:
 
 def test_auth_off_accepts_anonymous_calls() -> None:
     with mock_in_thread(auth=False) as url:
-        assert httpx.put(f"{url}/api/v1/Relation/918", json={"Comment": "anon"}).status_code == 200
+        assert httpx.put(f"{url}/api/v1/Relation/918", json={**REFS, "Comment": "anon"}).status_code == 200
 
 
 def test_cookies_in_the_journal_keep_their_names_only(client: httpx.Client) -> None:
@@ -78,3 +81,20 @@ def test_a_journal_entry_keeps_a_bounded_amount_of_headers(client: httpx.Client)
     headers = client.get("/__admin/requests").json()["Requests"][-1]["Headers"]
     assert sum(len(k) + len(v) for k, v in headers.items()) < 20_000
     assert "more headers not kept" in headers["..."]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/relation/918", "/API/V1/RELATION/918", "/api/v1/Relation/918/"])
+def test_a_path_in_any_letter_case_reaches_the_relation_as_aspnet_routes_match(
+    client: httpx.Client, path: str
+) -> None:
+    assert client.put(path, json={**REFS, "Comment": path}).status_code == 200
+    assert client.get("/api/v1/Relation/918").json()["Comment"] == path
+
+
+def test_the_served_spec_lists_this_server_first_so_swagger_ui_try_it_out_works(
+    client: httpx.Client, mock_url: str
+) -> None:
+    servers = client.get("/openapi.json").json()["servers"]
+    assert servers[0]["url"] == mock_url
+    assert all(server["url"] for server in servers)
+    assert any("{tenant}" in server["url"] for server in servers)  # the documented ones follow

@@ -16,22 +16,35 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from tests.livemock import REFS
 from tests.reliability.mockprocess import AUTH, MockProcess, StartMock, run_startup
 
 WRITERS = 6
 IDS_PER_WRITER = 3
 # Every way a PUT can carry the Comment, so each body reader's path to the store is exercised.
 BODIES = (
-    ("application/json", lambda value: f'{{"Comment": "{value}", "SourceContactId": 7}}'.encode()),
-    ("application/merge-patch+json", lambda value: f'{{"Comment": "{value}"}}'.encode()),
-    ("application/x-www-form-urlencoded", lambda value: f"Comment={quote(value)}&SourceContactId=7".encode()),
+    (
+        "application/json",
+        lambda value: f'{{"Comment": "{value}", "SourceContactId": 7, "DestinationContactId": 8}}'.encode(),
+    ),
+    (
+        "application/merge-patch+json",
+        lambda value: f'{{"Comment": "{value}", "SourceContactId": 7, "DestinationContactId": 8}}'.encode(),
+    ),
+    (
+        "application/x-www-form-urlencoded",
+        lambda value: f"Comment={quote(value)}&SourceContactId=7&DestinationContactId=8".encode(),
+    ),
     (
         "application/xml",
-        lambda value: f"<ContactRelationEntity><Comment>{value}</Comment></ContactRelationEntity>".encode(),
+        lambda value: (
+            f"<ContactRelationEntity><Comment>{value}</Comment><SourceContactId>7</SourceContactId>"
+            "<DestinationContactId>8</DestinationContactId></ContactRelationEntity>"
+        ).encode(),
     ),
     (
         "application/json-patch+json",
-        lambda value: f'[{{"op": "add", "path": "/Comment", "value": "{value}"}}]'.encode(),
+        lambda value: f'{{"Comment": "{value}", "SourceContactId": 7, "DestinationContactId": 8}}'.encode(),
     ),
 )
 
@@ -211,7 +224,7 @@ def real_state_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("real") / "state.sqlite3"
     with MockProcess(["--quiet", "--state", str(path)]) as mock, mock.client() as client:
         for relation_id in range(5000, 5300):
-            client.put(f"/api/v1/Relation/{relation_id}", json={"Comment": "x" * 400})
+            client.put(f"/api/v1/Relation/{relation_id}", json={**REFS, "Comment": "x" * 400})
         mock.terminate()
     return path
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests.livemock import REFS
 from tests.reliability.mockprocess import MockProcess
 
 PASSWORD = "Pw-6d1f0c"
@@ -62,7 +63,7 @@ def exercise(mock: MockProcess, headers: dict[str, str]) -> list[int]:
     with httpx.Client(base_url=mock.url, timeout=10.0) as client:
         statuses.append(client.get("/api/v1/Relation/918", headers=headers).status_code)
         statuses.append(
-            client.put("/api/v1/Relation/32001", headers=headers, json={"Comment": "s"}).status_code
+            client.put("/api/v1/Relation/32001", headers=headers, json={**REFS, "Comment": "s"}).status_code
         )
         statuses.append(
             client.put(

@@ -15,7 +15,7 @@ import pytest
 
 from tests.reliability.mockprocess import AUTH, MockProcess, RawResponse, parse_answer, request_bytes
 
-BODY = b'{"Comment": "sent slowly across a SIGTERM", "SourceContactId": 381}'
+BODY = b'{"Comment": "sent slowly across a SIGTERM", "SourceContactId": 381, "DestinationContactId": 262}'
 PATH = "/api/v1/Relation/33001"
 
 

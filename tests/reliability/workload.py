@@ -11,6 +11,8 @@ from collections import Counter
 
 import httpx
 
+from tests.livemock import REFS
+
 IDS = range(20_000, 20_016)
 XML_BODY = (
     "<ContactRelationEntity><Comment>{}</Comment><SourceContactId>7</SourceContactId></ContactRelationEntity>"
@@ -23,11 +25,11 @@ def send_one(client: httpx.Client, i: int) -> int:
     if kind == 0:
         answer = client.get("/api/v1/Relation/918")
     elif kind == 1:
-        answer = client.put(relation, json={"Comment": f"json {i}", "SourceContactId": i % 1000})
+        answer = client.put(relation, json={**REFS, "Comment": f"json {i}", "SourceContactId": i % 1000})
     elif kind == 2:
         answer = client.put(
             relation,
-            content=f'{{"Comment": "merge {i}"}}',
+            content=f'{{"Comment": "merge-patch-typed {i}", "SourceContactId": {i % 1000}}}',
             headers={"Content-Type": "application/merge-patch+json"},
         )
     elif kind == 3:
@@ -49,7 +51,7 @@ def send_one(client: httpx.Client, i: int) -> int:
     elif kind == 8:
         answer = client.put(
             relation,
-            json={"Comment": "stale"},
+            json={**REFS, "Comment": "stale"},
             headers={"If-Unmodified-Since": "Wed, 21 Oct 2015 07:28:00 GMT"},
         )  # 412
     else:
