@@ -365,6 +365,9 @@ REQUEST_JSON = (
 )
 
 
+MANDATORY = ("SourceContactId", "DestinationContactId")
+
+
 def request_validator(spec: Spec, media_type: str = "application/json") -> OAS30Validator:
     body = f"#/components/requestBodies/ContactRelationEntity/content/{_escape(media_type)}/schema"
     return schema_validator(spec, body)
@@ -376,19 +379,34 @@ def test_null_is_a_valid_value_for_every_property_and_carrier_member_of_a_reques
 ) -> None:
     validator = request_validator(spec, media_type)
     entity = spec["components"]["schemas"]["ContactRelationEntity"]["properties"]
-    refused = [name for name in entity if not validator.is_valid({name: None})]
+    refs = {name: 1 for name in MANDATORY}
+    refused = [
+        name for name in entity if name not in MANDATORY and not validator.is_valid({**refs, name: None})
+    ]
     for carrier in ("CreatedBy", "UpdatedBy", "TableRight"):
         members = resolve(spec, entity[carrier])["properties"]
         refused += [
-            f"{carrier}/{name}" for name in members if not validator.is_valid({carrier: {name: None}})
+            f"{carrier}/{name}" for name in members if not validator.is_valid({**refs, carrier: {name: None}})
         ]
     assert refused == []
-    assert not validator.is_valid({"SourceContactId": "abc"})  # the schemas still say something
+    assert not validator.is_valid({**refs, "SourceContactId": "abc"})  # the schemas still say something
+
+
+@pytest.mark.parametrize("media_type", [*REQUEST_JSON, "application/x-www-form-urlencoded"])
+def test_the_two_contact_references_are_mandatory_in_every_request_body(spec: Spec, media_type: str) -> None:
+    # The vendor: SourceContactId and DestinationContactId, "The value is mandatory".
+    validator = request_validator(spec, media_type)
+    assert validator.is_valid({"SourceContactId": 1, "DestinationContactId": 1})
+    for name in MANDATORY:
+        for wrong in ({name: 0}, {name: None}):
+            assert not validator.is_valid({"SourceContactId": 1, "DestinationContactId": 1, **wrong}), wrong
+        other = next(n for n in MANDATORY if n != name)
+        assert not validator.is_valid({other: 1}), f"{name} absent"
 
 
 def test_an_answer_with_select_nulls_can_be_put_back_unchanged(spec: Spec) -> None:
     answer = copy.deepcopy(spec["components"]["examples"]["Updated918Response"]["value"])
-    kept = {"RelationId", "Comment", "CreatedBy"}
+    kept = {"RelationId", "Comment", "CreatedBy", *MANDATORY}
     selected = {name: (value if name in kept else None) for name, value in answer.items()}
     selected["CreatedBy"] = {name: None for name in answer["CreatedBy"]} | {"AssociateId": 910}
     answer_schema = schema_validator(spec, "#/components/schemas/ContactRelationEntityWithLinks")

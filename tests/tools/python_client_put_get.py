@@ -57,7 +57,9 @@ def main(base_url: str, seed_json: str) -> None:
     entity.comment = "written by openapi-python-client"
     put = put_relation.sync_detailed(id=918, client=client, body=entity)
     got = get_relation.sync_detailed(id=918, client=client)
-    selected = get_relation.sync_detailed(id=918, client=client, select="Comment,CreatedBy/AssociateId")
+    selected = get_relation.sync_detailed(
+        id=918, client=client, select="SourceContactId,DestinationContactId,Comment,CreatedBy/AssociateId"
+    )
     back = put_relation.sync_detailed(
         id=918, client=client, body=ContactRelationEntity.from_dict(json.loads(selected.content))
     )

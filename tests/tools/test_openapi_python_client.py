@@ -102,14 +102,14 @@ def test_the_generated_client_installs_and_puts_and_gets_relation_918_on_the_moc
     assert seen["select"] == {
         **entity,
         "comment": "written by openapi-python-client",
-        "source_contact_id": None,
+        "source_contact_id": seed["SourceContactId"],
         "updated_date_type": "NoneType",
         "created_by_associate_id": seed["CreatedBy"]["AssociateId"],
         "created_by_name": None,
     }
     # The $select answer went back unchanged: its nulls are the fields' empty values.
     assert seen["put_select_back"]["status"] == 200
-    assert seen["put_select_back"]["source_contact_id"] == 0
+    assert seen["put_select_back"]["source_contact_id"] == seed["SourceContactId"]
     # The generator sends an entity under the last JSON type the spec lists for the body.
     assert seen["sent_content_types"] == ["application/merge-patch+json"] * 2
     assert re.fullmatch(r"\d+\.\d+\.\d+", version)

@@ -24,6 +24,8 @@ pytestmark = pytest.mark.slow
 
 DOCUMENT = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
 SEED_BODY = DOCUMENT["components"]["examples"]["SeedSampleRequest"]["value"]
+REFS = {"SourceContactId": 381, "DestinationContactId": 262}  # mandatory in every PUT
+XML_REFS = "".join(f"<{name}>{value}</{name}>" for name, value in REFS.items())
 PATH = "/api/v1/Relation/918"
 AUTH = {"Authorization": BASIC}
 # Prism reads a body as JSON only under `application/json` and `+json` types: `text/json` and XML
@@ -102,15 +104,24 @@ def _exchanges(proxy: ServedProcess) -> Iterator[tuple[str, httpx.Response]]:
         yield f"PUT {media_type} seed body", put(proxy, SEED_BODY, media_type)
     yield (
         "PUT application/xml",
-        put(proxy, "<ContactRelationEntity><Comment>x</Comment></ContactRelationEntity>", "application/xml"),
+        put(
+            proxy,
+            f"<ContactRelationEntity>{XML_REFS}<Comment>x</Comment></ContactRelationEntity>",
+            "application/xml",
+        ),
     )
-    yield "PUT form", put(proxy, "SourceContactId=381&Comment=form", "application/x-www-form-urlencoded")
-    nulls = {name: None for name in SEED_BODY} | {
-        "CreatedBy": {name: None for name in SEED_BODY["CreatedBy"]}
-    }
+    form = "SourceContactId=381&DestinationContactId=262&Comment=form"
+    yield "PUT form", put(proxy, form, "application/x-www-form-urlencoded")
+    nulls = (
+        {name: None for name in SEED_BODY}
+        | {"CreatedBy": {name: None for name in SEED_BODY["CreatedBy"]}}
+        | REFS
+    )  # every field but the two mandatory references
     yield "PUT nulls", put(proxy, nulls)
     selected = httpx.get(
-        f"{proxy.url}{PATH}", params={"$select": "Comment,CreatedBy/AssociateId"}, headers=AUTH
+        f"{proxy.url}{PATH}",
+        params={"$select": f"{','.join(REFS)},Comment,CreatedBy/AssociateId"},
+        headers=AUTH,
     )
     yield "GET $select", selected
     yield "PUT the $select answer back", put(proxy, selected.content)
@@ -158,7 +169,11 @@ def test_prism_proxy_finds_every_answer_the_mock_gives_a_real_client_valid(
     ("media_type", "wrong", "right"),
     [
         *[(media_type, {"SourceContactId": "abc"}, SEED_BODY) for media_type in PRISM_READS],
-        ("application/x-www-form-urlencoded", "SourceContactId=abc", "SourceContactId=381&Comment=et"),
+        (
+            "application/x-www-form-urlencoded",
+            "SourceContactId=abc&DestinationContactId=262",
+            "SourceContactId=381&DestinationContactId=262&Comment=et",
+        ),
     ],
 )
 def test_prism_mock_checks_a_put_body_of_every_media_type_it_can_read(
@@ -172,7 +187,12 @@ def test_prism_mock_checks_a_put_body_of_every_media_type_it_can_read(
 def test_prism_mock_finds_null_valid_for_a_property_a_date_and_a_carrier_member(
     prism_mock: ServedProcess,
 ) -> None:
-    nulls = {"SourceContactId": None, "UpdatedDate": None, "CreatedBy": {"Type": None, "AssociateId": None}}
+    nulls = {
+        **REFS,
+        "SourcePersonId": None,
+        "UpdatedDate": None,
+        "CreatedBy": {"Type": None, "AssociateId": None},
+    }
     assert violations(put(prism_mock, nulls)) == []
 
 
