@@ -237,7 +237,8 @@ AUTH = {"Authorization": "Basic dGplMDpUamUw"}
 
 def test_a_saved_comment_is_read_back(relation_mock):
     url = relation_mock.url_for("/api/v1/Relation/918")
-    saved = httpx.put(url, json={"SourceContactId": 381, "Comment": "from test one"}, headers=AUTH)
+    body = {"SourceContactId": 381, "DestinationContactId": 262, "Comment": "from test one"}
+    saved = httpx.put(url, json=body, headers=AUTH)
     assert saved.status_code == 200, saved.text
     assert httpx.get(url, headers=AUTH).json()["Comment"] == "from test one"
     assert [entry["Method"] for entry in relation_mock.requests()] == ["PUT", "GET"]

@@ -16,7 +16,11 @@ AUTH = {"Authorization": "Basic dGplMDpUamUw"}
 
 def test_reset_puts_the_store_back_and_empties_the_journal(relation_mock: RelationMock) -> None:
     url = relation_mock.url_for("/api/v1/Relation/918")
-    saved = httpx.put(url, json={"SourceContactId": 381, "Comment": "before the reset"}, headers=AUTH)
+    saved = httpx.put(
+        url,
+        json={"SourceContactId": 381, "DestinationContactId": 262, "Comment": "before the reset"},
+        headers=AUTH,
+    )
     assert saved.status_code == 200, saved.text
     assert [entry["Method"] for entry in relation_mock.requests()] == ["PUT"]
     relation_mock.reset()
