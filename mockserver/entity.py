@@ -47,19 +47,15 @@ def parse_date(value: str) -> datetime | None:
 
 
 def _kind(schema: Mapping[str, Any]) -> str:
-    """int, bool, str, date (a date-time string, or alternatives that are all strings), carrier, map."""
-    branches = schema.get("anyOf") or schema.get("oneOf")
+    """int, str, date (a date-time string, or alternatives that are all strings), carrier or map."""
+    branches = schema.get("anyOf")
     if branches and all(branch.get("type") == "string" for branch in branches):
         return "date"
     if schema.get("type") == "integer":
         return "int"
-    if schema.get("type") == "boolean":
-        return "bool"
     if schema.get("type") == "string":
         return "date" if schema.get("format") == "date-time" else "str"
-    if "properties" in schema:
-        return "carrier"
-    return "map"
+    return "carrier" if "properties" in schema else "map"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +90,7 @@ class EntityModel:
         )
 
     def empty(self, name: str) -> Any:
-        return {"int": 0, "str": "", "date": EMPTY_DATE, "bool": False}.get(self.kinds[name])
+        return {"int": 0, "str": "", "date": EMPTY_DATE}.get(self.kinds[name])
 
     def blank(self, relation_id: int) -> dict[str, Any]:
         """A relation with every property empty: what PUT, merge and JSON patch start from for a new id."""

@@ -183,3 +183,28 @@ def test_an_error_for_an_xml_body_without_accept_is_written_in_xml(client: httpx
     assert answer.status_code == 400
     assert answer.headers["content-type"].startswith("text/xml")  # the body's own media type
     assert b"<ErrorType>ValidationException</ErrorType>" in answer.content
+
+
+def test_a_blank_form_number_is_absent_and_the_fields_after_it_are_still_read(client: httpx.Client) -> None:
+    form = b"SourceContactId=381&DestinationContactId=262&SourcePersonId=&Comment=after+the+blank"
+    answer = client.put(
+        "/api/v1/Relation/918", content=form, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert answer.status_code == 200
+    assert (answer.json()["SourcePersonId"], answer.json()["Comment"]) == (0, "after the blank")
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        b"SourceContactId=381&DestinationContactId=262&" + b"&".join(b"x%d=1" % n for n in range(200)),
+        b"a=1&&b",
+    ],
+    ids=["more than 200 fields", "an empty pair"],
+)
+def test_a_form_body_past_the_field_limit_or_malformed_gives_400(client: httpx.Client, form: bytes) -> None:
+    answer = client.put(
+        "/api/v1/Relation/918", content=form, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert answer.status_code == 400
+    assert answer.json()["ErrorType"] == "FormatException"

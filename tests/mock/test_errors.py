@@ -353,3 +353,24 @@ def test_xml_and_form_bodies_are_held_to_the_mandatory_references_too(client: ht
     assert {v["Field"] for v in error["Violations"]} == set(MANDATORY)  # type: ignore[attr-defined]
     form = client.put("/api/v1/Relation/918", data={"SourceContactId": "381", "Comment": "x"})
     assert [v["Field"] for v in _is_vendor_error(form, 400)["Violations"]] == ["DestinationContactId"]  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("headers", "says"),
+    [
+        ({"Authorization": ""}, "No credentials."),
+        ({"Authorization": "Basic"}, "has scheme 'basic' but no credential"),
+        ({"Authorization": "Basic !!!"}, "not base64 of user:password"),
+        ({"Authorization": "Basic dGplMDp3cm9uZw=="}, "Unknown user or wrong password for 'tje0'"),
+        ({"Authorization": "SOTicket 9X:nope"}, "The SOTicket is not valid."),
+        ({"Authorization": "Bearer nope"}, "The Bearer token is not valid."),
+        ({"Authorization": "Digest abc"}, "scheme 'digest' is not supported"),
+        ({"Authorization": "", "X-XSRF-TOKEN": "guessed"}, "The X-XSRF-TOKEN is not valid."),
+    ],
+)
+def test_a_401_says_what_was_wrong_with_the_credentials_and_how_to_send_them(
+    client: httpx.Client, headers: dict[str, str], says: str
+) -> None:
+    message = str(_is_vendor_error(client.get("/api/v1/Relation/918", headers=headers), 401)["ErrorMessage"])
+    assert says in message
+    assert "Send an Authorization header (Basic, SOTicket or Bearer) or an X-XSRF-TOKEN header." in message

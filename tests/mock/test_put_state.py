@@ -110,3 +110,37 @@ def test_an_integral_float_is_stored_and_answered_as_an_integer(client: httpx.Cl
     ).json()
     assert body["SourceContactId"] == 1
     assert isinstance(body["SourceContactId"], int)
+
+
+def test_field_properties_describe_every_stored_field_with_its_dotnet_type(client: httpx.Client) -> None:
+    properties = client.get("/api/v1/Relation/918").json()["FieldProperties"]
+    expected_types = {
+        "SourceContactId": "System.Int32",
+        "Comment": "System.String",
+        "UpdatedDate": "System.DateTime",
+        "CreatedBy": "SuperOffice.CRM.Services.Associate",
+    }
+    for name, dotnet in expected_types.items():
+        assert set(properties[name]) == {"FieldRight", "FieldType", "FieldLength"}
+        assert properties[name]["FieldType"] == dotnet
+        assert properties[name]["FieldRight"] == {"Mask": "FULL", "Reason": ""}
+    assert not {"TableRight", "FieldProperties", "_Links"} & set(properties)
+
+
+def test_updated_by_is_a_whole_associate_for_every_way_of_calling(client: httpx.Client) -> None:
+    members = {
+        "AssociateId", "Name", "PersonId", "Rank", "Tooltip", "Type", "GroupIdx",
+        "FullName", "FormalName", "Deleted", "EjUserId", "UserName",
+    }  # fmt: skip
+    callers = {"Basic dGplMDpUamUw": "tje0", "SOTicket 7T:x": "SystemUser", "Bearer 8A:y": "OAuthUser"}
+    for credential, user in callers.items():
+        answer = client.put("/api/v1/Relation/918", json=SEED, headers={"Authorization": credential})
+        by = answer.json()["UpdatedBy"]
+        assert members <= set(by), credential
+        assert (by["UserName"], by["FullName"], by["FormalName"], by["Name"]) == (
+            user,
+            user,
+            user,
+            user.upper(),
+        )
+        assert 100 <= by["AssociateId"] == by["PersonId"] < 9100

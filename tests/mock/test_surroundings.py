@@ -98,3 +98,11 @@ def test_the_served_spec_lists_this_server_first_so_swagger_ui_try_it_out_works(
     assert servers[0]["url"] == mock_url
     assert all(server["url"] for server in servers)
     assert any("{tenant}" in server["url"] for server in servers)  # the documented ones follow
+
+
+def test_reset_leaves_an_empty_journal_and_admin_calls_are_never_journaled(client: httpx.Client) -> None:
+    client.get("/api/v1/Relation/918")
+    assert client.post("/__admin/reset").json()["Relations"] >= 1
+    assert client.get("/__admin/requests").json()["Requests"] == []
+    client.get("/api/v1/Relation/918")
+    assert [e["Path"] for e in client.get("/__admin/requests").json()["Requests"]] == ["/api/v1/Relation/918"]
