@@ -1,7 +1,12 @@
-"""Every check the suite can run, by name, so the CLI, the reports and pytest agree on one list.
+"""Every check the suite can run, by name, with the source of the promise it judges.
 
-Schemathesis' own checks keep their names; the properties and the two response checks added by this
-package get names of their own. `--checks`/`--exclude-checks` take any of these names (or `all`).
+Each check declares where its promise comes from, in the project's fidelity order: the vendor's
+documents (`vendor`), ASP.NET Web API's defaults where they are silent (`framework`), an RFC (`rfc`),
+or a choice this project made (`ours`). Against a URL only the vendor's documented promises fail the
+run; the others are warnings, which `--strict` (and a run against the embedded mock) turn into
+failures. A single finding may name a weaker source than its check (see `Failure.basis`).
+
+`--checks`/`--exclude-checks` take any of these names, `schemathesis`, `property` or `all`.
 """
 
 from __future__ import annotations
@@ -14,48 +19,110 @@ from contracts.errors import UsageError
 SCHEMATHESIS = "schemathesis"
 PROPERTY = "property"
 
+VENDOR = "vendor"
+FRAMEWORK = "framework"
+RFC = "rfc"
+OURS = "ours"
+BASIS_LABELS = {
+    VENDOR: "vendor doc",
+    FRAMEWORK: "framework default",
+    RFC: "RFC",
+    OURS: "our choice",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class CheckInfo:
     name: str
-    source: str
+    engine: str
+    basis: str
     summary: str
+    # Where the promise is written down (or why it is ours).
+    reference: str
 
 
+def _st(name: str, basis: str, summary: str, reference: str) -> CheckInfo:
+    return CheckInfo(name, SCHEMATHESIS, basis, summary, reference)
+
+
+def _prop(name: str, basis: str, summary: str, reference: str) -> CheckInfo:
+    return CheckInfo(name, PROPERTY, basis, summary, reference)
+
+
+_PUT_PAGE = "vendor PUT Relation/{id} page and Swagger"
 _CHECKS = (
-    # Schemathesis built-ins (run by its CLI, `--checks all`).
-    CheckInfo("not_a_server_error", SCHEMATHESIS, "no 5xx for any generated request"),
-    CheckInfo("status_code_conformance", SCHEMATHESIS, "every status code is one the spec documents"),
-    CheckInfo("content_type_conformance", SCHEMATHESIS, "every Content-Type is one the spec documents"),
-    CheckInfo(
-        "response_headers_conformance", SCHEMATHESIS, "documented response headers are present and valid"
-    ),
-    CheckInfo("response_schema_conformance", SCHEMATHESIS, "every response body matches its schema"),
-    CheckInfo("negative_data_rejection", SCHEMATHESIS, "requests that break the schema are refused (4xx)"),
-    CheckInfo("positive_data_acceptance", SCHEMATHESIS, "requests that fit the schema are accepted"),
-    CheckInfo("missing_required_header", SCHEMATHESIS, "a missing required header is refused"),
-    CheckInfo("unsupported_method", SCHEMATHESIS, "undocumented methods give 405"),
-    CheckInfo("allow_header_conformance", SCHEMATHESIS, "an Allow header lists the documented methods"),
-    CheckInfo("use_after_free", SCHEMATHESIS, "a deleted resource stays gone"),
-    CheckInfo("ensure_resource_availability", SCHEMATHESIS, "a created resource can be read"),
-    CheckInfo("ignored_auth", SCHEMATHESIS, "a request without credentials is refused"),
-    CheckInfo("object_level_authorization", SCHEMATHESIS, "one identity cannot read another's objects"),
+    # Hypothesis properties, run in-process against the URL, first (they judge state).
+    _prop("round_trip", VENDOR, "a PUT answer carries the references and free fields sent",
+          f"{_PUT_PAGE}: 200 'ContactRelationEntity updated.' with the entity"),
+    _prop("replace", VENDOR, "fields a PUT leaves out take their empty values (no merge)",
+          "vendor: PUT 'replaces the entire entity'; PATCH is the partial update"),
+    _prop("persistence", VENDOR, "a later GET sees an earlier PUT, every time",
+          f"{_PUT_PAGE}; GET Relation/{{id}} is documented (200, 404 only for an unknown id)"),
+    _prop("idempotence", VENDOR, "the same PUT twice gives the same relation (its stamps aside)",
+          "follows from PUT replacing the entity"),
+    _prop("derived_fields", VENDOR, "names and texts read from the references are the same on every read",
+          "vendor: 'Name of the source contact', ... are the referenced records' (never echoed)"),
+    _prop("select", VENDOR, "$select keeps selected values, empties the rest, saves everything",
+          "vendor $select: 'Other fields are then nulled out to reduce payload size'"),
+    _prop("select_put_back", OURS, "a $select answer sent back unchanged stores its values (null is empty)",
+          "the spec: null in a body is the field's empty value (a .NET server may refuse null for an int)"),
+    _prop("concurrency", VENDOR, "stale If-Unmodified-Since: 412, nothing changed; fresh or future: 200",
+          "vendor http-headers: 412 'if the entity has been modified since'; without it PUT always updates"),
+    _prop("clock", VENDOR, "UpdatedDate is the time of the write: no lost update across seconds",
+          "vendor: UpdatedDate 'Last updated when in UTC' with If-Unmodified-Since; RFC 9110 8.8.2.1"),
+    _prop("updated_by", VENDOR, "after a PUT, UpdatedBy names the caller, not the body or a previous writer",
+          "vendor: UpdatedBy beside UpdatedDate; Associate.Name 'Initials, also login name'"),
+    _prop("mandatory_references", VENDOR, "SourceContactId and DestinationContactId 0 or absent are refused",
+          "vendor: SourceContactId, DestinationContactId 'The value is mandatory.'"),
+    _prop("missing_body", VENDOR, "a PUT without a body gives 400",
+          f"{_PUT_PAGE}: 400 'Entity to save is not in request body.'"),
+    _prop("auth_required", VENDOR, "a call without credentials gives 401",
+          "vendor authentication docs: no credentials or an expired token give 401"),
+    _prop("negotiation_answer", VENDOR, "the XML answer holds the same values as the JSON one",
+          f"{_PUT_PAGE}: produces application/xml and text/xml"),
+    _prop("text_json", VENDOR, "a text/json answer holds the same values as the application/json one",
+          f"{_PUT_PAGE}: produces text/json (one JSON formatter)"),
+    _prop("negotiation_body", VENDOR, "XML, form and both patch media types update the same fields as JSON",
+          f"{_PUT_PAGE}: consumes seven media types, each carrying the entity"),
+    _prop("accept_fallback", FRAMEWORK, "an Accept that matches nothing is answered in JSON, never 406",
+          "ASP.NET Web API DefaultContentNegotiator falls back to the first formatter"),
+    _prop("path_id_wins", OURS, "a body RelationId other than the path's changes nothing (path wins)",
+          "our choice (reference 12): sent only under --strict or to the embedded mock"),
+    # Schemathesis built-ins (run by its CLI).
+    _st("not_a_server_error", VENDOR, "no 5xx for any generated request",
+        f"{_PUT_PAGE}: a valid PUT is 200, 400 or 412 (5xx for invalid data: our choice)"),
+    _st("status_code_conformance", OURS, "every status code is one the spec lists",
+        "the spec adds inferred statuses (401, 404 on PUT, 406, 408, 413, 415)"),
+    _st("content_type_conformance", VENDOR, "every Content-Type is one the spec lists",
+        f"{_PUT_PAGE}: produces (error bodies' types: our choice)"),
+    _st("response_headers_conformance", OURS, "documented response headers are valid",
+        "the spec's Last-Modified and WWW-Authenticate headers"),
+    _st("response_schema_conformance", VENDOR, "every response body matches its schema",
+        "vendor Swagger entity schema (error bodies but the 404: our choice)"),
+    _st("negative_data_rejection", OURS, "requests that break the schema are refused (4xx)",
+        "the spec's inference: Web API's JSON binder may record a type error and still bind"),
+    _st("positive_data_acceptance", VENDOR, "requests that fit the schema are accepted",
+        f"{_PUT_PAGE}: a valid entity is updated; without If-Unmodified-Since PUT always updates"),
+    _st("missing_required_header", OURS, "a missing required header is refused",
+        "the spec's required headers"),
+    _st("unsupported_method", OURS, "undocumented methods give 405", "not probed"),
+    _st("allow_header_conformance", RFC, "an Allow header lists the documented methods", "not probed"),
+    _st("use_after_free", OURS, "a deleted resource stays gone", "needs DELETE"),
+    _st("ensure_resource_availability", OURS, "a created resource can be read", "needs a create operation"),
+    _st("ignored_auth", VENDOR, "a request without valid credentials is refused",
+        "vendor authentication docs: 401"),
+    _st("object_level_authorization", OURS, "one identity cannot read another's objects",
+        "needs a second identity"),
     # Response checks of this package, run inside Schemathesis on every generated request.
-    CheckInfo("relation_id_matches_path", SCHEMATHESIS, "a 200 answer's RelationId is the path id"),
-    CheckInfo("select_nulls_unselected", SCHEMATHESIS, "with $select, unselected fields are null"),
-    # Hypothesis properties, run in-process against the URL.
-    CheckInfo("round_trip", PROPERTY, "a PUT answer carries every writable field sent, RelationId = path id"),
-    CheckInfo("persistence", PROPERTY, "a later call sees an earlier write"),
-    CheckInfo("idempotence", PROPERTY, "the same PUT twice gives the same relation (UpdatedDate aside)"),
-    CheckInfo("select", PROPERTY, "$select keeps selected values, nulls the rest, ignores case"),
-    CheckInfo("concurrency", PROPERTY, "stale If-Unmodified-Since gives 412 and changes nothing"),
-    CheckInfo("missing_body", PROPERTY, "a PUT without a body gives 400"),
-    CheckInfo("auth_required", PROPERTY, "a call without credentials gives 401"),
-    CheckInfo("negotiation_answer", PROPERTY, "the XML answer holds the same values as the JSON one"),
-    CheckInfo("negotiation_body", PROPERTY, "XML and form bodies update the same fields as JSON"),
-)
+    _st("relation_id_matches_path", VENDOR, "a 200 answer's RelationId is the path id",
+        f"{_PUT_PAGE}: id is 'The ContactRelationEntity id to update' (a differing body id: ours)"),
+    _st("select_nulls_unselected", VENDOR, "with $select, unselected fields are null (or 0/false)",
+        "vendor $select: 'Other fields are then nulled out'"),
+    _st("last_modified_not_after_date", RFC, "Last-Modified is never later than the answer's Date",
+        "RFC 9110 8.8.2.1"),
+)  # fmt: skip
 
-# Built-ins that Schemathesis runs but that find nothing to judge on this spec; shown as skipped.
+# Built-ins that find nothing to judge on this spec; shown as not applicable.
 INERT = {
     "unsupported_method": "not probed: a real SuperOffice implements DELETE/PATCH/POST on this path",
     "allow_header_conformance": "not probed: no OPTIONS requests are sent",
@@ -65,8 +132,8 @@ INERT = {
 }
 
 CHECKS: dict[str, CheckInfo] = {info.name: info for info in _CHECKS}
-SCHEMATHESIS_CHECKS = tuple(info.name for info in _CHECKS if info.source == SCHEMATHESIS)
-PROPERTY_CHECKS = tuple(info.name for info in _CHECKS if info.source == PROPERTY)
+SCHEMATHESIS_CHECKS = tuple(info.name for info in _CHECKS if info.engine == SCHEMATHESIS)
+PROPERTY_CHECKS = tuple(info.name for info in _CHECKS if info.engine == PROPERTY)
 
 
 def select_checks(include: Iterable[str] | None, exclude: Iterable[str] | None) -> tuple[str, ...]:
@@ -88,7 +155,7 @@ def _expand(names: Iterable[str]) -> set[str]:
             if name == "all":
                 out.update(CHECKS)
             elif name in (SCHEMATHESIS, PROPERTY):
-                out.update(info.name for info in _CHECKS if info.source == name)
+                out.update(info.name for info in _CHECKS if info.engine == name)
             elif name in CHECKS:
                 out.add(name)
             else:

@@ -1,13 +1,16 @@
 """`python -m contracts` / `relation-contracts`: options in, exit code out.
 
-Exit 0: every check held. Exit 1: at least one contract violation. Exit 2: the suite could not run
-(bad arguments, server unreachable, spec invalid), with a one-line reason on stderr.
+Exit 0: every enforced check held (warnings allowed). Exit 1: at least one contract violation.
+Exit 2: the suite could not run (bad arguments, server unreachable, spec invalid), with a one-line
+reason on stderr. Against a URL only the vendor's documented promises are enforced; `--strict`
+enforces every promise (the embedded mock is always held to all of them).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from importlib.metadata import version
 from pathlib import Path
 from typing import NoReturn
 
@@ -25,7 +28,15 @@ from contracts.options import (
     Options,
     default_auth,
 )
-from contracts.report import ConsoleReporter, Reporter, print_summary, write_junit, write_markdown
+from contracts.report import (
+    ConsoleReporter,
+    Reporter,
+    append_github_summary,
+    basis_label,
+    print_summary,
+    write_junit,
+    write_markdown,
+)
 from contracts.suite import run_suite
 
 PROG = "relation-contracts"
@@ -45,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Without --url, the project's mock is started on a free port and tested.",
         epilog="Exit status: 0 every check held, 1 a contract violation, 2 could not run.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('relation-harness')}")
     parser.add_argument(
         "--url", help="base URL of the server, e.g. https://host/Cust12345 (default: embedded mock)"
     )
@@ -92,6 +104,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--spec", type=Path, default=DEFAULT_SPEC, help="the OpenAPI document (default: the project's)"
     )
+    parser.add_argument(
+        "--strict", action="store_true",
+        help="fail the run on every promise, not only the vendor's documented ones (framework defaults, "
+        "RFCs and this project's choices are otherwise warnings against a URL)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--contact-ids", type=_ids, default=(), metavar="LIST",
+        help="comma-separated ids of contacts that exist, for the references the suite writes "
+        "(default: the references of the relation under test)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--person-ids", type=_person_ids, default=(), metavar="LIST",
+        help="comma-separated CONTACT:PERSON pairs of persons that exist (the person belongs to the contact)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--definition-ids", type=_ids, default=(), metavar="LIST",
+        help="comma-separated ids of relation definitions that exist",
+    )  # fmt: skip
     parser.add_argument("--quiet", action="store_true", help="no progress display, only the summary")
     parser.add_argument("--list-checks", action="store_true", help="print the checks and exit")
     return parser
@@ -115,6 +145,10 @@ def parse_options(argv: list[str] | None = None) -> tuple[Options, argparse.Name
         spec=args.spec,
         phases=_phases(args.phases),
         progress=not args.quiet,
+        strict=args.strict,
+        contact_ids=args.contact_ids,
+        person_ids=args.person_ids,
+        definition_ids=args.definition_ids,
     )
     return options, args
 
@@ -125,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         options, args = parse_options(argv)
         if args.list_checks:
             for info in CHECKS.values():
-                print(f"{info.name:<30} {info.source:<13} {info.summary}")
+                print(f"{info.name:<30} {info.engine:<13} {basis_label(info.basis):<18} {info.summary}")
             return EXIT_HELD
         reporter: Reporter = ConsoleReporter(err) if options.progress else Reporter()
         result = run_suite(options, reporter)
@@ -141,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         write_junit(result, options.junit)
     if options.report:
         write_markdown(result, options.report)
+    append_github_summary(result)
     return EXIT_HELD if result.ok else EXIT_VIOLATED
 
 
@@ -164,6 +199,34 @@ def _int32(text: str) -> int:
     if not -(2**31) <= value < 2**31:
         raise argparse.ArgumentTypeError(f"{text} is not a 32-bit integer")
     return value
+
+
+def _ids(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of ids") from None
+    if not values or any(not 0 < value < 2**31 for value in values):
+        raise argparse.ArgumentTypeError(f"{text!r}: ids are positive 32-bit integers")
+    return values
+
+
+def _person_ids(text: str) -> tuple[tuple[int | None, int], ...]:
+    out: list[tuple[int | None, int]] = []
+    for part in (part.strip() for part in text.split(",")):
+        if not part:
+            continue
+        contact, colon, person = part.rpartition(":")
+        try:
+            pair = (int(contact) if colon else None, int(person))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{part!r} is not CONTACT:PERSON (two ids)") from None
+        if any(value is not None and not 0 < value < 2**31 for value in pair):
+            raise argparse.ArgumentTypeError(f"{part!r}: ids are positive 32-bit integers")
+        out.append(pair)
+    if not out:
+        raise argparse.ArgumentTypeError("--person-ids needs at least one CONTACT:PERSON pair")
+    return tuple(out)
 
 
 def _positive(text: str) -> int:

@@ -123,9 +123,12 @@ class RelationClient:
             raise NoAnswer(f"{method} {url}: {type(exc).__name__}: {exc}", curl) from exc
         return Exchange(method, url, tuple(sent), body, response, curl)
 
-    def put_json(self, relation_id: int, entity: Mapping[str, Any], **kwargs: Any) -> Exchange:
+    def put_json(
+        self, relation_id: int, entity: Mapping[str, Any], *, content_type: str = JSON, **kwargs: Any
+    ) -> Exchange:
+        """PUT the entity as JSON (`content_type` may name another JSON media type)."""
         body = json.dumps(entity, ensure_ascii=False).encode()
-        return self.send("PUT", relation_id, body=body, content_type=JSON, **kwargs)
+        return self.send("PUT", relation_id, body=body, content_type=content_type, **kwargs)
 
     def put_xml(
         self, relation_id: int, document: bytes, *, content_type: str = XML, **kwargs: Any

@@ -3,7 +3,8 @@
     ContractsError
     ├── UsageError        bad command-line arguments or options            (exit 2)
     ├── CannotRunError    server unreachable, spec invalid, tool missing   (exit 2)
-    └── PropertyFailed    a property saw the server break a promise         (exit 1, reported as a violation)
+    ├── PropertyFailed    a property saw the server break a promise         (exit 1, or a warning)
+    └── NotApplicable     a property has nothing to judge on this server    (reported, never a failure)
 
 `PropertyFailed` also inherits `AssertionError`, the way Schemathesis failures do, so Hypothesis and
 pytest treat it as a test failure rather than an error.
@@ -35,3 +36,7 @@ class PropertyFailed(ContractsError, AssertionError):
     def __init__(self, failure: Failure) -> None:
         super().__init__(f"{failure.check}: {failure.title}")
         self.failure = failure
+
+
+class NotApplicable(ContractsError):
+    """A property cannot judge this server (for example it offers no GET); the message says why."""

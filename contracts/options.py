@@ -6,10 +6,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from relation_spec import SPEC as DEFAULT_SPEC  # openapi/relation.yaml, shipped as package data
+
+from contracts.catalog import VENDOR
 from contracts.curl import AUTH_ENV
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SPEC = PROJECT_ROOT / "openapi" / "relation.yaml"
 # The vendor's sample credentials (user tje0, from the PUT page); harmless to print.
 SAMPLE_AUTH = "Basic dGplMDpUamUw"
 DEFAULT_RELATION_ID = 918
@@ -42,10 +44,27 @@ class Options:
     request_timeout: float = 10.0
     # Show the rich progress display and summary (off under pytest and for --quiet).
     progress: bool = True
+    # Fail the run on promises that are not the vendor's documented ones (framework, RFC, ours).
+    strict: bool = False
+    # References known to exist on the server, besides those of the relation under test: contacts,
+    # (contact, person) pairs (the person belongs to the contact; contact None when unknown) and
+    # relation definitions.
+    contact_ids: tuple[int, ...] = ()
+    person_ids: tuple[tuple[int | None, int], ...] = ()
+    definition_ids: tuple[int, ...] = ()
 
     @property
     def auth_is_sample(self) -> bool:
         return self.auth == SAMPLE_AUTH
+
+    @property
+    def embedded(self) -> bool:
+        """The run tests the project's own mock (no --url): every promise is enforced."""
+        return self.url is None
+
+    def enforced(self, basis: str) -> bool:
+        """Whether a broken promise of this basis fails the run (else it is a warning)."""
+        return self.embedded or self.strict or basis == VENDOR
 
     def request_headers(self) -> list[tuple[str, str]]:
         """Credentials plus every `--header`, in the order given (a later `--header` wins)."""

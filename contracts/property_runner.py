@@ -1,7 +1,9 @@
 """Running the Hypothesis properties: each to its first violation, seeded, counted for progress.
 
-The properties themselves are in `contracts.properties`; this module pairs each with the strategy
-that draws its inputs and runs it with the suite's Hypothesis settings.
+The properties live in `contracts.properties`, `.selection`, `.preconditions`, `.negotiation` and
+`.refusals`;
+this module pairs each with the strategy that draws its inputs, in the order they run (the derived
+fields last, so that they are judged over every answer the run has seen).
 """
 
 from __future__ import annotations
@@ -15,23 +17,19 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
+from contracts.catalog import CHECKS, PROPERTY
 from contracts.client import XML, NoAnswer
-from contracts.errors import ContractsError, PropertyFailed
-from contracts.properties import (
-    Context,
-    auth_required,
-    concurrency,
-    idempotence,
-    missing_body,
-    negotiation_answer,
-    negotiation_body,
-    persistence,
-    round_trip,
-    select,
-)
+from contracts.context import Context
+from contracts.errors import ContractsError, NotApplicable, PropertyFailed
+from contracts.negotiation import accept_fallback, negotiation_answer, negotiation_body, text_json
+from contracts.preconditions import clock, concurrency
+from contracts.properties import derived_fields, idempotence, persistence, replace, round_trip, updated_by
+from contracts.refusals import auth_required, mandatory_references, missing_body, path_id_wins
 from contracts.results import CheckOutcome, Failure
-from contracts.spec import EntityShape
-from contracts.strategies import bodies, selections
+from contracts.selection import select, select_put_back
+from contracts.strategies import bodies, filled_bodies, selections
+
+Strategy = Callable[[Context], st.SearchStrategy[Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,27 +37,44 @@ class Property:
     name: str
     check: Callable[[Context, Any], None]
     # None: a single run with no generated input.
-    strategy: Callable[[EntityShape, int], st.SearchStrategy[Any]] | None
+    strategy: Strategy | None
 
 
-def _pair(shape: EntityShape, relation_id: int) -> st.SearchStrategy[Any]:
-    return st.tuples(bodies(shape, relation_id), bodies(shape, relation_id))
+def _body(ctx: Context) -> st.SearchStrategy[Any]:
+    return bodies(ctx.pool, ctx.relation_id)
 
 
-def _with_xml_type(shape: EntityShape, relation_id: int) -> st.SearchStrategy[Any]:
-    return st.tuples(bodies(shape, relation_id), st.sampled_from((XML, "text/xml")))
+def _filled(ctx: Context) -> st.SearchStrategy[Any]:
+    return filled_bodies(ctx.pool, ctx.relation_id)
+
+
+def _pair(ctx: Context) -> st.SearchStrategy[Any]:
+    return st.tuples(_body(ctx), _body(ctx))
+
+
+def _with_xml_type(ctx: Context) -> st.SearchStrategy[Any]:
+    return st.tuples(_filled(ctx), st.sampled_from((XML, "text/xml")))
 
 
 PROPERTIES = (
-    Property("round_trip", round_trip, bodies),
+    Property("round_trip", round_trip, _body),
+    Property("replace", replace, None),
     Property("persistence", persistence, _pair),
-    Property("idempotence", idempotence, bodies),
-    Property("select", select, lambda shape, rid: st.tuples(bodies(shape, rid), selections(shape))),
+    Property("idempotence", idempotence, _body),
+    Property("select", select, lambda ctx: st.tuples(_body(ctx), selections(ctx.shape))),
+    Property("select_put_back", select_put_back, _filled),
     Property("concurrency", concurrency, _pair),
+    Property("clock", clock, None),
+    Property("updated_by", updated_by, lambda ctx: st.tuples(_body(ctx), st.booleans())),
+    Property("mandatory_references", mandatory_references, None),
     Property("missing_body", missing_body, None),
     Property("auth_required", auth_required, None),
     Property("negotiation_answer", negotiation_answer, _with_xml_type),
+    Property("text_json", text_json, _filled),
     Property("negotiation_body", negotiation_body, _with_xml_type),
+    Property("accept_fallback", accept_fallback, None),
+    Property("path_id_wins", path_id_wins, _filled),
+    Property("derived_fields", derived_fields, _body),
 )
 
 
@@ -67,7 +82,8 @@ def run_property(
     ctx: Context, prop: Property, *, max_examples: int, seed: int, on_case: Callable[[], None]
 ) -> CheckOutcome:
     """Run one property to its first violation; a crash of the suite itself is a ContractsError."""
-    outcome = CheckOutcome(name=prop.name, source="property", ran=True)
+    info = CHECKS[prop.name]
+    outcome = CheckOutcome(name=prop.name, engine=PROPERTY, basis=info.basis)
     seen: list[Failure] = []
 
     def attempt(drawn: Any) -> None:
@@ -84,23 +100,43 @@ def run_property(
             seen.append(Failure(prop.name, "the server gave no answer", "an HTTP answer", str(exc), exc.curl))
             raise PropertyFailed(seen[0]) from exc
 
-    if prop.strategy is None:
-        with contextlib.suppress(PropertyFailed):
-            attempt(None)
-    else:
-        test = settings(
-            max_examples=max_examples,
-            deadline=None,
-            database=None,
-            phases=(Phase.explicit, Phase.generate),
-            suppress_health_check=list(HealthCheck),
-            verbosity=Verbosity.quiet,
-            report_multiple_bugs=False,
-        )(given(prop.strategy(ctx.shape, ctx.relation_id))(attempt))
-        try:
-            hypothesis_seed(seed)(test)()
-        except Exception as exc:
-            if not seen:
-                raise ContractsError(f"property {prop.name} crashed: {type(exc).__name__}: {exc}") from exc
+    try:
+        if prop.strategy is None:
+            with contextlib.suppress(PropertyFailed):
+                attempt(None)
+        else:
+            _run_hypothesis(
+                attempt, prop.strategy(ctx), max_examples=max_examples, seed=seed, seen=seen, name=prop.name
+            )
+    except NotApplicable as exc:
+        outcome.applicable, outcome.reason = False, str(exc)
+        outcome.cases = 0
     outcome.failures.extend(seen[:1])
     return outcome
+
+
+def _run_hypothesis(
+    attempt: Callable[[Any], None],
+    strategy: st.SearchStrategy[Any],
+    *,
+    max_examples: int,
+    seed: int,
+    seen: list[Failure],
+    name: str,
+) -> None:
+    test = settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        phases=(Phase.explicit, Phase.generate),
+        suppress_health_check=list(HealthCheck),
+        verbosity=Verbosity.quiet,
+        report_multiple_bugs=False,
+    )(given(strategy)(attempt))
+    try:
+        hypothesis_seed(seed)(test)()
+    except NotApplicable:
+        raise
+    except Exception as exc:
+        if not seen:
+            raise ContractsError(f"property {name} crashed: {type(exc).__name__}: {exc}") from exc

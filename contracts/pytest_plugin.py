@@ -41,11 +41,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         ("--contracts-phases", "Schemathesis phases"),
         ("--contracts-checks", "checks to run (names, 'schemathesis', 'property')"),
         ("--contracts-exclude-checks", "checks to skip"),
+        ("--contracts-contact-ids", "ids of contacts that exist"),
+        ("--contracts-person-ids", "CONTACT:PERSON pairs of persons that exist"),
+        ("--contracts-definition-ids", "ids of relation definitions that exist"),
     )
     for flag, text in options:
         group.addoption(flag, dest=flag[2:].replace("-", "_"), metavar="VALUE", help=text)
     group.addoption("--contracts-header", dest="contracts_header", action="append", default=[],
                     metavar="'NAME: VALUE'", help="extra request header (repeatable)")  # fmt: skip
+    group.addoption("--contracts-strict", action="store_true", dest="contracts_strict",
+                    help="fail on every promise, not only the vendor's documented ones")  # fmt: skip
 
 
 def _enabled(config: pytest.Config) -> bool:
@@ -112,12 +117,15 @@ def contract_run(pytestconfig: pytest.Config) -> RunResult:
     argv = ["--quiet"]
     if pytestconfig.getoption("contracts_url"):
         argv += ["--url", pytestconfig.getoption("contracts_url")]
-    for dest in ("auth", "relation_id", "max_examples", "seed", "workers", "phases"):
+    for dest in ("auth", "relation_id", "max_examples", "seed", "workers", "phases", "contact_ids",
+                 "person_ids", "definition_ids"):  # fmt: skip
         value = pytestconfig.getoption(f"contracts_{dest}")
         if value is not None:
             argv += [f"--{dest.replace('_', '-')}", str(value)]
     for header in pytestconfig.getoption("contracts_header"):
         argv += ["--header", header]
+    if pytestconfig.getoption("contracts_strict"):
+        argv.append("--strict")
     selected = pytestconfig.stash.get(_SELECTED, [])
     if selected:
         argv += ["--checks", ",".join(selected)]

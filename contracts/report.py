@@ -1,11 +1,15 @@
 """Showing a run: live progress and a summary on the terminal, JUnit XML for CI, Markdown for a job page.
 
 Progress goes to stderr (a rich display on a terminal, one plain line per stage elsewhere, so CI logs
-stay readable); the failures and the summary table go to stdout.
+stay readable); the failures, the warnings and the summary table go to stdout. Every check shows
+the source of its promise (vendor doc, framework default, RFC, our choice), and every finding
+says whether it fails the run or is a warning. Under GitHub Actions (`GITHUB_STEP_SUMMARY` set) the
+Markdown report is appended to the job's summary page as well.
 """
 
 from __future__ import annotations
 
+import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -14,11 +18,27 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from contracts.catalog import CHECKS
-from contracts.results import FAILED, PASSED, CheckOutcome, Failure, RunResult
+from contracts.catalog import BASIS_LABELS, CHECKS
+from contracts.results import (
+    FAILED,
+    NOT_APPLICABLE,
+    NOT_RUN,
+    PASSED,
+    WARNED,
+    CheckOutcome,
+    Failure,
+    RunResult,
+)
 
-_STYLE = {PASSED: "green", FAILED: "bold red", "skipped": "yellow"}
-_MARK = {PASSED: "✓ held", FAILED: "✗ violated", "skipped": "- skipped"}
+GITHUB_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
+_STYLE = {PASSED: "green", FAILED: "bold red", WARNED: "yellow", NOT_RUN: "yellow", NOT_APPLICABLE: "dim"}
+_MARK = {
+    PASSED: "✓ held",
+    FAILED: "✗ violated",
+    WARNED: "⚠ warning",
+    NOT_RUN: "- not run",
+    NOT_APPLICABLE: "n/a",
+}
 
 
 class Reporter:
@@ -86,37 +106,70 @@ def print_summary(result: RunResult, console: Console | None = None) -> None:
     console = console or Console()
     for failure in result.failures:
         _print_failure(console, failure)
+    for failure in result.warnings:
+        _print_failure(console, failure)
     table = Table(title=f"Contract checks against {result.target}", title_justify="left")
     table.add_column("check", no_wrap=True)
     table.add_column("kind", no_wrap=True)
+    table.add_column("source", no_wrap=True)
     table.add_column("cases", justify="right", no_wrap=True)
     table.add_column("result", no_wrap=True)
     table.add_column("what it promises", overflow="fold")
     for outcome in result.outcomes.values():
         status = outcome.status
-        label = _MARK[status] + (f" ({len(outcome.failures)})" if outcome.failures else "")
         table.add_row(
             outcome.name,
-            outcome.source,
+            outcome.engine,
+            basis_label(outcome.basis),
             str(outcome.cases),
-            f"[{_STYLE[status]}]{label}[/]",
-            escape(outcome.skipped or _summary(outcome.name)),
+            f"[{_STYLE[status]}]{result_label(outcome)}[/]",
+            escape(outcome.reason or _summary(outcome.name)),
         )
     console.print(table)
     for note in result.notes:
         console.print(f"[yellow]note:[/yellow] {escape(note)}")
-    held = sum(1 for outcome in result.outcomes.values() if outcome.status == PASSED)
-    broken = sum(1 for outcome in result.outcomes.values() if outcome.status == FAILED)
-    verdict = "[bold red]CONTRACT VIOLATED[/]" if broken else "[bold green]CONTRACT HELD[/]"
+    counts = _counts(result)
+    verdict = "[bold red]CONTRACT VIOLATED[/]" if not result.ok else "[bold green]CONTRACT HELD[/]"
     console.print(
-        f"{verdict}: {held} checks held, {broken} violated; {result.schemathesis_cases} Schemathesis cases; "
-        f"seed {result.seed}; {result.elapsed:.1f} s"
+        f"{verdict}: {counts[PASSED]} checks held, {counts[FAILED]} violated, "
+        f"{counts[WARNED]} with warnings, "
+        f"{counts[NOT_RUN]} not run, {counts[NOT_APPLICABLE]} not applicable; "
+        f"{result.schemathesis_cases} Schemathesis cases; seed {result.seed}; {result.elapsed:.1f} s"
     )
+    if result.warnings and not result.strict:
+        console.print(
+            "[yellow]Warnings break promises that are not the vendor's documented ones; "
+            "--strict makes them fail the run.[/yellow]"
+        )
+
+
+def _counts(result: RunResult) -> dict[str, int]:
+    counts = dict.fromkeys(_MARK, 0)
+    for outcome in result.outcomes.values():
+        counts[outcome.status] += 1
+    return counts
+
+
+def basis_label(basis: str) -> str:
+    return BASIS_LABELS.get(basis, basis)
+
+
+def result_label(outcome: CheckOutcome) -> str:
+    status = outcome.status
+    if status == FAILED:
+        return f"{_MARK[status]} ({len(outcome.violations)})"
+    if status == WARNED:
+        return f"{_MARK[status]} ({len(outcome.warnings)})"
+    return _MARK[status]
 
 
 def _print_failure(console: Console, failure: Failure) -> None:
     where = f"  ({escape(failure.operation)})" if failure.operation else ""
-    console.print(f"[bold red]✗ {escape(failure.check)}[/] — {escape(failure.title)}{where}")
+    if failure.enforced:
+        head = f"[bold red]✗ {escape(failure.check)}[/]"
+    else:
+        head = f"[yellow]⚠ {escape(failure.check)}[/] (warning)"
+    console.print(f"{head} — {escape(failure.title)}{where} [{escape(basis_label(failure.basis))}]")
     console.print(f"  expected: {escape(failure.expected)}")
     console.print(f"  seen:     {escape(failure.seen)}")
     console.print("  reproduce:")
@@ -132,26 +185,33 @@ def _summary(name: str) -> str:
 
 def write_junit(result: RunResult, path: Path) -> None:
     suites = ET.Element("testsuites", name="relation-contracts", time=f"{result.elapsed:.3f}")
-    by_source: dict[str, list[CheckOutcome]] = {}
+    by_engine: dict[str, list[CheckOutcome]] = {}
     for outcome in result.outcomes.values():
-        by_source.setdefault(outcome.source, []).append(outcome)
-    for source, outcomes in by_source.items():
+        by_engine.setdefault(outcome.engine, []).append(outcome)
+    for engine, outcomes in by_engine.items():
         suite = ET.SubElement(
             suites,
             "testsuite",
-            name=f"contracts.{source}",
+            name=f"contracts.{engine}",
             tests=str(len(outcomes)),
             failures=str(sum(1 for o in outcomes if o.status == FAILED)),
-            skipped=str(sum(1 for o in outcomes if o.status == "skipped")),
+            skipped=str(sum(1 for o in outcomes if o.status in (NOT_RUN, NOT_APPLICABLE))),
         )
         for outcome in outcomes:
-            case = ET.SubElement(suite, "testcase", classname=f"contracts.{source}", name=outcome.name)
-            if outcome.failures:
-                first = outcome.failures[0]
+            case = ET.SubElement(suite, "testcase", classname=f"contracts.{engine}", name=outcome.name)
+            properties = ET.SubElement(case, "properties")
+            ET.SubElement(properties, "property", name="source", value=basis_label(outcome.basis))
+            if outcome.violations:
+                first = outcome.violations[0]
                 failure = ET.SubElement(case, "failure", message=first.title, type=outcome.name)
-                failure.text = "\n\n".join(_plain(f) for f in outcome.failures)
-            elif outcome.status == "skipped":
-                ET.SubElement(case, "skipped", message=outcome.skipped or "not run")
+                failure.text = "\n\n".join(_plain(f) for f in outcome.violations)
+            elif outcome.status in (NOT_RUN, NOT_APPLICABLE):
+                ET.SubElement(
+                    case, "skipped", message=f"{outcome.status}: {outcome.reason or ''}".rstrip(": ")
+                )
+            if outcome.warnings:
+                out = ET.SubElement(case, "system-out")
+                out.text = "\n\n".join(f"warning: {_plain(f)}" for f in outcome.warnings)
     ET.indent(suites)
     path.parent.mkdir(parents=True, exist_ok=True)
     ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
@@ -159,42 +219,68 @@ def write_junit(result: RunResult, path: Path) -> None:
 
 def _plain(failure: Failure) -> str:
     return (
-        f"{failure.title} ({failure.operation})\nexpected: {failure.expected}\nseen: {failure.seen}\n"
-        f"reproduce:\n{failure.curl}"
+        f"{failure.title} ({failure.operation}) [{basis_label(failure.basis)}]\n"
+        f"expected: {failure.expected}\nseen: {failure.seen}\nreproduce:\n{failure.curl}"
     )
 
 
-def write_markdown(result: RunResult, path: Path) -> None:
-    broken = [o for o in result.outcomes.values() if o.status == FAILED]
+def markdown(result: RunResult) -> str:
+    """The run as Markdown: verdict, one row per check with its source, then each finding."""
     lines = [
         "# Relation contract report",
         "",
-        f"**{'❌ contract violated' if broken else '✅ contract held'}** against `{result.target}` "
-        f"(seed {result.seed}, {result.elapsed:.1f} s, {result.schemathesis_cases} Schemathesis cases).",
+        f"**{'❌ contract violated' if not result.ok else '✅ contract held'}** against `{result.target}` "
+        f"(seed {result.seed}, {result.elapsed:.1f} s, {result.schemathesis_cases} Schemathesis cases"
+        f"{', strict' if result.strict else ''}).",
         "",
-        "| check | kind | cases | result |",
-        "|---|---|---:|---|",
+        "| check | kind | source | cases | result |",
+        "|---|---|---|---:|---|",
     ]
     for outcome in result.outcomes.values():
-        label = _MARK[outcome.status] + (f" ({len(outcome.failures)})" if outcome.failures else "")
-        lines.append(f"| `{outcome.name}` | {outcome.source} | {outcome.cases} | {label} |")
-    for failure in result.failures:
+        reason = f" ({_md(outcome.reason)})" if outcome.reason and outcome.status != PASSED else ""
+        lines.append(
+            f"| `{outcome.name}` | {outcome.engine} | {basis_label(outcome.basis)} | {outcome.cases} "
+            f"| {result_label(outcome)}{reason} |"
+        )
+    for heading, failures in (("✗", result.failures), ("⚠ warning:", result.warnings)):
+        for failure in failures:
+            lines += [
+                "",
+                f"## {heading} `{failure.check}`: {_md(failure.title)}",
+                "",
+                f"- source: {basis_label(failure.basis)}",
+                f"- operation: `{failure.operation}`" if failure.operation else "",
+                f"- expected: {_md(failure.expected)}",
+                f"- seen: {_md(failure.seen)}",
+                "",
+                "```sh",
+                failure.curl,
+                "```",
+            ]
+    if result.warnings and not result.strict:
         lines += [
             "",
-            f"## ✗ `{failure.check}`: {_md(failure.title)}",
-            "",
-            f"- operation: `{failure.operation}`" if failure.operation else "",
-            f"- expected: {_md(failure.expected)}",
-            f"- seen: {_md(failure.seen)}",
-            "",
-            "```sh",
-            failure.curl,
-            "```",
+            "Warnings break promises that are not the vendor's documented ones; `--strict` fails them.",
         ]
     if result.notes:
         lines += ["", "## Notes", ""] + [f"- {_md(note)}" for note in result.notes]
+    return "\n".join(lines) + "\n"
+
+
+def write_markdown(result: RunResult, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(line for line in lines if line is not None) + "\n", encoding="utf-8")
+    path.write_text(markdown(result), encoding="utf-8")
+
+
+def append_github_summary(result: RunResult, environ: dict[str, str] | None = None) -> Path | None:
+    """Append the Markdown report to `$GITHUB_STEP_SUMMARY` when it is set (a GitHub Actions job)."""
+    target = (os.environ if environ is None else environ).get(GITHUB_SUMMARY_ENV)
+    if not target:
+        return None
+    path = Path(target)
+    with path.open("a", encoding="utf-8") as summary:
+        summary.write(markdown(result) + "\n")
+    return path
 
 
 def _md(text: str) -> str:

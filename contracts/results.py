@@ -1,4 +1,9 @@
-"""What a run found, as plain data: the reports, the CLI and pytest all read this and nothing else."""
+"""What a run found, as plain data: the reports, the CLI and pytest all read this and nothing else.
+
+A finding is a violation when its promise is enforced (a vendor-documented one, or any under
+`--strict` or against the embedded mock) and a warning otherwise. A check that judged no case is
+"not run", never "held"; one that cannot apply to this spec or server is "not applicable".
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,21 @@ from dataclasses import dataclass, field
 
 PASSED = "passed"
 FAILED = "failed"
-SKIPPED = "skipped"
+WARNED = "warned"
+NOT_RUN = "not run"
+NOT_APPLICABLE = "not applicable"
+# Kept for callers of the previous result API: "did not pass or fail".
+SKIPPED = NOT_RUN
 
 
 @dataclass(frozen=True, slots=True)
 class Failure:
-    """One observed violation: which promise, what was expected, what came back, how to see it again."""
+    """One observed break: which promise, what was expected, what came back, how to see it again.
+
+    `basis` is the source of this finding's promise when it is weaker than its check's (for example
+    a 5xx answer to invalid data: our choice, where a 5xx to valid data is the vendor's); empty means
+    the check's own. `enforced` is set by the suite: False makes the finding a warning.
+    """
 
     check: str
     title: str
@@ -19,6 +33,8 @@ class Failure:
     seen: str
     curl: str
     operation: str = ""
+    basis: str = ""
+    enforced: bool = True
 
 
 @dataclass(slots=True)
@@ -26,18 +42,32 @@ class CheckOutcome:
     """The verdict on one named check."""
 
     name: str
-    source: str
+    engine: str
+    basis: str = ""
     cases: int = 0
     failures: list[Failure] = field(default_factory=list)
-    skipped: str | None = None
-    ran: bool = False
+    # Why the check could not apply (not applicable) or did not run; None when it ran.
+    reason: str | None = None
+    applicable: bool = True
+
+    @property
+    def violations(self) -> list[Failure]:
+        return [failure for failure in self.failures if failure.enforced]
+
+    @property
+    def warnings(self) -> list[Failure]:
+        return [failure for failure in self.failures if not failure.enforced]
 
     @property
     def status(self) -> str:
-        if self.failures:
+        if self.violations:
             return FAILED
-        if self.skipped is not None or not self.ran:
-            return SKIPPED
+        if self.failures:
+            return WARNED
+        if not self.applicable:
+            return NOT_APPLICABLE
+        if self.cases == 0:
+            return NOT_RUN
         return PASSED
 
 
@@ -51,10 +81,16 @@ class RunResult:
     notes: list[str] = field(default_factory=list)
     elapsed: float = 0.0
     schemathesis_cases: int = 0
+    strict: bool = False
 
     @property
     def failures(self) -> list[Failure]:
-        return [failure for outcome in self.outcomes.values() for failure in outcome.failures]
+        """The enforced findings: what fails the run."""
+        return [failure for outcome in self.outcomes.values() for failure in outcome.violations]
+
+    @property
+    def warnings(self) -> list[Failure]:
+        return [failure for outcome in self.outcomes.values() for failure in outcome.warnings]
 
     @property
     def ok(self) -> bool:

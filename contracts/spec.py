@@ -7,7 +7,7 @@ spec rather than from a second hand-kept list, so a spec change cannot leave the
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,8 @@ SERVER_SET = frozenset({"RelationId", "UpdatedDate", "UpdatedBy", "CreatedDate",
 # Present in answers, but how a server fills or $select-s them is undocumented: never judged.
 UNDOCUMENTED = frozenset({"TableRight", "FieldProperties", "_Links", "ExtraFields", "CustomFields"})
 
+EMPTY_DATE = "0001-01-01T00:00:00"
+
 INT = "int"
 TEXT = "str"
 DATE = "date"
@@ -38,8 +40,10 @@ class EntityShape:
 
     kinds: Mapping[str, str]
     carrier_kinds: Mapping[str, str]
-    int_min: int
-    int_max: int
+    # Value-type defaults (0, false, the empty date, an enum's first member), by field and member:
+    # a server may answer these instead of null for what `$select` left out.
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    carrier_defaults: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -90,10 +94,16 @@ def entity_shape(spec: Mapping[str, Any]) -> EntityShape:
     kinds = {name: _kind(schemas, prop) for name, prop in entity["properties"].items()}
     associate = _resolve(schemas, entity["properties"]["CreatedBy"])
     carrier_kinds = {name: _kind(schemas, prop) for name, prop in associate["properties"].items()}
-    ints = [prop for prop in entity["properties"].values() if prop.get("type") == "integer"]
-    int_min = max(int(prop.get("minimum", -(2**31))) for prop in ints)
-    int_max = min(int(prop.get("maximum", 2**31 - 1)) for prop in ints)
-    return EntityShape(kinds=kinds, carrier_kinds=carrier_kinds, int_min=int_min, int_max=int_max)
+    defaults = {name: _default(schemas, prop, kinds[name]) for name, prop in entity["properties"].items()}
+    carrier_defaults = {
+        name: _default(schemas, prop, carrier_kinds[name]) for name, prop in associate["properties"].items()
+    }
+    return EntityShape(
+        kinds=kinds,
+        carrier_kinds=carrier_kinds,
+        defaults={name: value for name, value in defaults.items() if value is not None},
+        carrier_defaults={name: value for name, value in carrier_defaults.items() if value is not None},
+    )
 
 
 def _resolve(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -104,16 +114,33 @@ def _resolve(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> Mapping[s
 
 def _kind(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> str:
     schema = _resolve(schemas, schema)
-    kind = schema.get("type")
+    branches = [_resolve(schemas, branch) for branch in schema.get("anyOf", schema.get("oneOf", []))]
+    kind = schema.get("type") or next((branch.get("type") for branch in branches if "type" in branch), None)
+    if kind is None and any(isinstance(value, str) for value in schema.get("enum", [])):
+        kind = "string"  # a nullable enum written without `type` (see the spec's Associate.Type)
     if kind == "integer":
         return INT
     if kind == "boolean":
         return BOOL
     if kind == "string":
-        return DATE if "anyOf" in schema or schema.get("format") == "date-time" else TEXT
+        dated = schema.get("format") == "date-time" or any(b.get("format") == "date-time" for b in branches)
+        return DATE if dated or branches else TEXT
     if "properties" in schema and "additionalProperties" not in schema:
         return CARRIER
     return MAP
+
+
+def _default(schemas: Mapping[str, Any], schema: Mapping[str, Any], kind: str) -> Any:
+    """The .NET default of a value type: what a server may show for a field `$select` left out."""
+    schema = _resolve(schemas, schema)
+    if kind == INT:
+        return 0
+    if kind == BOOL:
+        return False
+    if kind == DATE:
+        return EMPTY_DATE
+    enum = [value for value in schema.get("enum", []) if value is not None]
+    return enum[0] if kind == TEXT and enum else None
 
 
 def _one_line(exc: BaseException) -> str:

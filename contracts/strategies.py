@@ -1,8 +1,11 @@
-"""Hypothesis strategies for the properties: relation bodies and `$select` lists the spec allows.
+"""Hypothesis strategies for the properties: bodies a client can really send, and `$select` lists.
 
-Text stays in the Basic Multilingual Plane without control characters or edge whitespace, so that
-the same value can travel as JSON, XML and form data; XML-special characters (`<`, `&`) are in on
-purpose. Integers span the spec's int32 range.
+A body keeps one known set of references (see `contracts.references`) and varies the free fields:
+`Comment` is text, empty, `null` or left out; `Reversed` is 0, 1 or left out. Leaving a field out
+(or sending `null`) must give it its empty value, so replace semantics are exercised by every
+property. Text stays in the Basic Multilingual Plane without control characters or edge
+whitespace, so that the same value can travel as JSON, XML and form data; XML-special characters
+(`<`, `&`) are in on purpose.
 """
 
 from __future__ import annotations
@@ -11,27 +14,49 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from contracts.spec import CARRIER, INT, UNDOCUMENTED, EntityShape
+from contracts.references import ReferencePool
+from contracts.spec import CARRIER, UNDOCUMENTED, EntityShape
 
 _ALPHABET = st.characters(
     categories=("L", "N", "P", "S"), include_characters=" ", max_codepoint=0xFFFF, exclude_characters="\x7f"
 )
 NESTED_SELECTIONS = ("CreatedBy/AssociateId", "UpdatedBy/FullName")
+COMMENT_SIZE = 40
+_LEFT_OUT = object()
 
 
-def texts() -> st.SearchStrategy[str]:
-    return st.text(_ALPHABET, max_size=40).map(str.strip)
+def texts(max_size: int = COMMENT_SIZE) -> st.SearchStrategy[str]:
+    return st.text(_ALPHABET, max_size=max_size).map(str.strip)
 
 
-def ints(shape: EntityShape) -> st.SearchStrategy[int]:
-    return st.one_of(st.integers(0, 100_000), st.integers(shape.int_min, shape.int_max))
+def bodies(pool: ReferencePool, relation_id: int) -> st.SearchStrategy[dict[str, Any]]:
+    """A PUT body: known references, the path id, and free fields that are set, empty or left out."""
+    size = min(COMMENT_SIZE, pool.lengths.get("Comment", COMMENT_SIZE))
+    comment = st.one_of(texts(size).filter(bool), texts(size), st.just(None), st.just(_LEFT_OUT))
+    reversed_ = st.sampled_from((0, 1, _LEFT_OUT))
+
+    def build(drawn: tuple[Any, Any, Any]) -> dict[str, Any]:
+        links, text, direction = drawn
+        out: dict[str, Any] = {**links.body(), "RelationId": relation_id}
+        for name, value in (("Comment", text), ("Reversed", direction)):
+            if value is not _LEFT_OUT:
+                out[name] = value
+        return out
+
+    return st.tuples(st.sampled_from(pool.sets), comment, reversed_).map(build)
 
 
-def bodies(shape: EntityShape, relation_id: int) -> st.SearchStrategy[dict[str, Any]]:
-    """A whole PUT body: every writable field, sometimes a RelationId other than the path's."""
-    fields = {name: ints(shape) if shape.kinds[name] == INT else texts() for name in shape.writable}
-    fields["RelationId"] = st.one_of(st.just(relation_id), ints(shape))
-    return st.fixed_dictionaries(fields)
+def filled_bodies(pool: ReferencePool, relation_id: int) -> st.SearchStrategy[dict[str, Any]]:
+    """Bodies whose free fields all carry a value (for comparisons that need something to compare)."""
+    size = min(COMMENT_SIZE, pool.lengths.get("Comment", COMMENT_SIZE))
+    return st.tuples(st.sampled_from(pool.sets), texts(size).filter(bool), st.sampled_from((0, 1))).map(
+        lambda drawn: {
+            **drawn[0].body(),
+            "RelationId": relation_id,
+            "Comment": drawn[1],
+            "Reversed": drawn[2],
+        }
+    )
 
 
 _CASINGS = (str, str.lower, str.upper, str.swapcase)

@@ -1,70 +1,134 @@
-"""One contract run from start to finish: find the server, note the relation, run the checks, put it back.
+"""One contract run from start to finish: find the server, learn the relation, run the checks, put it back.
 
-The relation under test is read first (GET) and written back at the end, so the run leaves it as it
-found it; a server without GET is restored from the first PUT answer instead. The properties run
-before Schemathesis, one after the other, because they judge state that concurrent writes would blur.
+The relation under test is read first (GET): its references are the ones the run writes (with any
+given by --contact-ids and friends), and it is written back at the end, so the run leaves it as it
+found it. A server without GET (405/501) is restored from the first PUT answer instead. The
+properties run before Schemathesis, one after the other, because they judge state that concurrent
+writes would blur. Each finding is then marked enforced or a warning by the source of its promise.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
 
 import httpx
 
 from contracts.catalog import CHECKS, PROPERTY, SCHEMATHESIS
-from contracts.client import RelationClient
-from contracts.errors import CannotRunError
+from contracts.client import XML, RelationClient
+from contracts.context import NO_GET, Context
+from contracts.errors import CannotRunError, UsageError
 from contracts.fuzz import run_schemathesis
 from contracts.options import Options
-from contracts.properties import NO_GET, Context
 from contracts.property_runner import PROPERTIES, run_property
+from contracts.references import DERIVED_FIELDS, SAMPLE_ORIGIN, SETTABLE, ReferencePool, build_pool
 from contracts.report import Reporter
 from contracts.results import RunResult
-from contracts.spec import UNDOCUMENTED, EntityShape, entity_shape, load_spec
+from contracts.spec import SERVER_SET, UNDOCUMENTED, EntityShape, entity_shape, load_spec
 from contracts.target import probe, target
-from contracts.values import diff_fields
+from contracts.values import diff_fields, xml_namespace
+
+SAMPLE_REQUEST = "SeedSampleRequest"
 
 
 def run_suite(options: Options, reporter: Reporter | None = None) -> RunResult:
     """Run the checks named in `options.checks` (all when empty); ContractsError when it cannot run."""
     reporter = reporter or Reporter()
     selected = options.checks or tuple(CHECKS)
-    shape = entity_shape(load_spec(options.spec))
+    spec = load_spec(options.spec)
+    shape = entity_shape(spec)
+    sample = ((spec.get("components", {}).get("examples", {}).get(SAMPLE_REQUEST)) or {}).get("value")
     started = time.monotonic()
     with target(options) as base_url:
         label = base_url if options.url else f"the embedded mock at {base_url}"
-        result = RunResult(target=label, seed=options.seed)
-        context = _preflight(options, base_url, shape, result)
+        result = RunResult(target=label, seed=options.seed, strict=options.strict or options.embedded)
+        context = _preflight(options, base_url, shape, sample, result)
         reporter.start(label)
         try:
             _run_properties(context, options, selected, result, reporter)
-            _run_schemathesis(options, base_url, selected, result, reporter)
+            _run_schemathesis(options, base_url, context, selected, result, reporter)
         finally:
             reporter.close()
             _restore(context, result)
             context.client.close()
+    _mark_enforced(result, options)
     result.elapsed = time.monotonic() - started
     return result
 
 
-def _preflight(options: Options, base_url: str, shape: EntityShape, result: RunResult) -> Context:
+def _preflight(
+    options: Options, base_url: str, shape: EntityShape, sample: Any, result: RunResult
+) -> Context:
     answer = probe(base_url, options)
     if answer.status_code in (401, 403):
         raise CannotRunError(
             f"{base_url} refused the credentials (GET answered {answer.status_code}); pass --auth or --header"
         )
+    body = _json_object(answer) if answer.status_code == 200 else None
+    try:
+        pool, notes = build_pool(
+            body,
+            contact_ids=options.contact_ids,
+            person_ids=options.person_ids,
+            definition_ids=options.definition_ids,
+            sample=sample if isinstance(sample, dict) else None,
+        )
+    except ValueError as exc:
+        raise UsageError(f"{exc}: pass --contact-ids and --definition-ids") from exc
+    result.notes += notes
+    result.notes.append(f"references written: {_describe_pool(pool)}")
     client = RelationClient(options, base_url)
-    context = Context(client=client, shape=shape, relation_id=options.relation_id, has_get=None)
-    body = _json_object(answer)
-    if answer.status_code == 200 and body is not None:
+    context = Context(client=client, shape=shape, relation_id=options.relation_id, pool=pool, options=options)
+    if body is not None:
         context.has_get, context.snapshot = True, body
-    elif answer.status_code not in NO_GET:
+        context.xml_namespace = _xml_namespace(client, options.relation_id)
+    elif answer.status_code in NO_GET:
         context.has_get = False
         result.notes.append(
-            f"GET of relation {options.relation_id} answered {answer.status_code}; judging by PUT alone"
+            f"GET of relation {options.relation_id} answered {answer.status_code}: the server offers no GET"
         )
+    elif answer.status_code != 404:
+        result.notes.append(
+            f"GET of relation {options.relation_id} answered {answer.status_code} before the run"
+        )
+    if pool.origin == SAMPLE_ORIGIN:
+        _try_sample_references(context)
     return context
+
+
+def _xml_namespace(client: RelationClient, relation_id: int) -> str | None:
+    """The namespace of the server's XML answers (its XML bodies are written in it)."""
+    try:
+        answer = client.get(relation_id, accept=XML)
+        return (
+            xml_namespace(answer.response.content)
+            if answer.status == 200 and "xml" in answer.media_type
+            else None
+        )
+    except Exception:  # no answer, or not XML after all: write XML without a namespace
+        return None
+
+
+def _try_sample_references(context: Context) -> None:
+    """With only the spec sample's references to write, one PUT first: a server that refuses them
+    (it holds no such contacts) cannot be judged by writes at all, which is no contract violation."""
+    exchange = context.client.put_json(context.relation_id, context.body(Comment="contracts: first write"))
+    if 400 <= exchange.status < 500:
+        raise CannotRunError(
+            f"relation {context.relation_id} was not found and a PUT with the spec sample's references "
+            f"answered {exchange.status}: pass --relation-id of a relation that exists, or --contact-ids, "
+            "--person-ids CONTACT:PERSON and --definition-ids of records that exist"
+        )
+
+
+def _describe_pool(pool: ReferencePool) -> str:
+    sets = "; ".join(
+        "contact {} person {} -> contact {} person {}, definition {}".format(*links.values())
+        for links in pool.sets[:4]
+    )
+    more = f" (+{len(pool.sets) - 4} more)" if len(pool.sets) > 4 else ""
+    return f"{sets}{more}, from {pool.origin}"
 
 
 def _json_object(answer: httpx.Response) -> dict[str, Any] | None:
@@ -92,14 +156,19 @@ def _run_properties(
         )
         result.outcomes[prop.name] = outcome
         reporter.done(stage, "✗" if outcome.failures else "✓")
-    if context.has_get is False and any(CHECKS[name].source == PROPERTY for name in selected):
-        result.notes.append("the server offers no GET: persistence was judged by UpdatedDate alone")
+    if context.has_get is False and any(CHECKS[name].engine == PROPERTY for name in selected):
+        result.notes.append("the server offers no GET: what a PUT stored was judged by its answers alone")
 
 
 def _run_schemathesis(
-    options: Options, base_url: str, selected: tuple[str, ...], result: RunResult, reporter: Reporter
+    options: Options,
+    base_url: str,
+    context: Context,
+    selected: tuple[str, ...],
+    result: RunResult,
+    reporter: Reporter,
 ) -> None:
-    checks = tuple(name for name in selected if CHECKS[name].source == SCHEMATHESIS)
+    checks = tuple(name for name in selected if CHECKS[name].engine == SCHEMATHESIS)
     if not checks:
         return
     stages = {phase: f"schemathesis {phase}" for phase in options.phases}
@@ -110,12 +179,22 @@ def _run_schemathesis(
         for phase, stage in stages.items():
             reporter.advance(stage, completed=counts.get(phase, 0))
 
-    fuzzed = run_schemathesis(options, base_url, checks, on_progress)
+    fuzzed = run_schemathesis(options, base_url, checks, context.pool, on_progress, context.xml_namespace)
     for stage in stages.values():
         reporter.done(stage)
     result.outcomes.update(fuzzed.outcomes)
     result.schemathesis_cases = fuzzed.cases
     result.notes.extend(fuzzed.notes)
+
+
+def _mark_enforced(result: RunResult, options: Options) -> None:
+    """A finding fails the run when its promise is enforced; otherwise it is a warning."""
+    for outcome in result.outcomes.values():
+        outcome.failures[:] = [
+            dataclasses.replace(failure, basis=basis, enforced=options.enforced(basis))
+            for failure in outcome.failures
+            for basis in [failure.basis or outcome.basis]
+        ]
 
 
 def _restore(context: Context, result: RunResult) -> None:
@@ -131,8 +210,13 @@ def _restore(context: Context, result: RunResult) -> None:
         record = context.first_answer
         if record is None:
             return
-        result.notes.append(f"the server has no GET: relation {rid} was restored to the first PUT answer")
-    body = {key: value for key, value in record.items() if key not in UNDOCUMENTED}
+        why = "the server has no GET" if context.has_get is False else "it could not be read before the run"
+        result.notes.append(f"{why}: relation {rid} was restored to the first PUT answer")
+    # What a client sets, plus the names (a server that stores them, like the mock, gets them back;
+    # one that derives them ignores them).
+    kept = (*SETTABLE, *DERIVED_FIELDS, "RelationId")
+    body = {key: value for key, value in record.items() if key in kept and key not in UNDOCUMENTED}
+    body = {key: value for key, value in body.items() if key not in SERVER_SET or key == "RelationId"}
     try:
         answer = context.client.put_json(rid, body)
     except CannotRunError as exc:
@@ -143,5 +227,6 @@ def _restore(context: Context, result: RunResult) -> None:
         return
     if context.has_get:
         stored = context.client.get(rid).entity() or {}
-        if diff_fields(context.shape, record, stored, context.shape.writable):
+        names = tuple(name for name in SETTABLE if name in context.shape.kinds)
+        if diff_fields(context.shape, record, stored, names):
             result.notes.append(f"relation {rid} was written back but reads differently afterwards")

@@ -39,9 +39,14 @@ def parse_instant(value: Any) -> datetime | None:
 
 
 def parse_http_date(value: str | None) -> datetime | None:
+    """An HTTP-date in any of RFC 9110's three forms, as aware UTC; None when it is not one."""
     if not value:
         return None
-    try:
+    try:  # IMF-fixdate first: email.utils reads the year 0050 as 2050
+        return datetime.strptime(value.strip(), "%a, %d %b %Y %H:%M:%S GMT").replace(tzinfo=UTC)
+    except ValueError:
+        pass
+    try:  # RFC 850 and asctime
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
@@ -98,6 +103,16 @@ def diff_fields(
         for name in fields
         if not same_value(shape.kinds[name], left.get(name), right.get(name), shape)
     ]
+
+
+def unselected(kind: str, value: Any, default: Any = None) -> bool:
+    """Whether a value is what `$select` may leave for an unselected field: null, or the .NET
+    default of a value type (0, false, the empty date, an enum's first member)."""
+    if value is None or default is None:
+        return value is None
+    if kind == DATE:
+        return same_instant(value, default)
+    return value == default and type(value) is type(default)
 
 
 # --- XML -------------------------------------------------------------------------------------------
@@ -166,9 +181,14 @@ def xml_namespace(body: bytes) -> str | None:
 
 
 def xml_document(root: str, values: Mapping[str, Any], *, namespace: str | None = None) -> bytes:
-    """An element-per-property XML body, by default without a namespace like the docs' only sample."""
+    """An element-per-property XML body, by default without a namespace like the docs' only sample.
+
+    Elements come in ordinal (alphabetical) order: .NET's DataContractSerializer reads members in
+    that order and skips any element that comes out of it. `null` values are left out (the field's
+    empty value either way).
+    """
     parts = [f"<{root} xmlns={quoteattr(namespace)}>" if namespace else f"<{root}>"]
-    for name, value in values.items():
+    for name, value in sorted(values.items()):
         if value is None:
             continue
         text = str(value).lower() if isinstance(value, bool) else str(value)

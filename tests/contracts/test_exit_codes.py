@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 
 from contracts.target import free_port
+from mockserver import Settings, create_app
+from tests.servers.asgi import Exchange, Reply, Rewrite, error_reply
+from tests.servers.runner import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,9 +39,13 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
         ("--relation-id", "4294967296"),
         ("--phases", "stateful"),
         ("--spec", "/nonexistent/relation.yaml"),
+        ("--contact-ids", "381,abc"),
+        ("--person-ids", "381:x"),
+        ("--definition-ids", "0"),
     ],
-    ids=["max-examples", "checks", "url", "header", "relation-id", "phases", "spec"],
-)
+    ids=["max-examples", "checks", "url", "header", "relation-id", "phases", "spec", "contact-ids",
+         "person-ids", "definition-ids"],
+)  # fmt: skip
 def test_bad_arguments_exit_2_with_one_line(args: tuple[str, ...]) -> None:
     done = _run(*args)
     assert done.returncode == 2, done.stderr
@@ -66,3 +73,18 @@ def test_without_url_the_embedded_mock_is_tested() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "embedded mock" in done.stdout
     assert "CONTRACT HELD" in done.stdout
+
+
+def _holds_no_sample_contacts(exchange: Exchange) -> Reply | None:
+    """A tenant without relation 777003 or the spec sample's contacts."""
+    if exchange.method == "GET":
+        return error_reply(404, "SoNotFoundException", "ContactRelationEntity id 777003 not found")
+    return error_reply(400, "SoException", "SourceContactId 381: no such contact.")
+
+
+def test_a_tenant_that_refuses_the_sample_references_exits_2_asking_for_ids() -> None:
+    with serve(Rewrite(create_app(Settings(quiet=True)), on_request=_holds_no_sample_contacts)) as url:
+        done = _run("--url", url, "--relation-id", "777003", "--checks", "property")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "--contact-ids" in done.stderr and "answered 400" in done.stderr

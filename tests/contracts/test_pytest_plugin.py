@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from contracts.results import CheckOutcome, RunResult
+from contracts.test_contract import test_contract as judge_check
 from tests.servers.broken import BROKEN
 from tests.servers.runner import serve
 
@@ -38,3 +42,12 @@ def test_without_url_the_contract_tests_skip() -> None:
     done = _pytest("-k", "round_trip")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 skipped" in done.stdout
+
+
+def test_a_selected_check_without_an_outcome_fails_and_one_not_run_is_skipped() -> None:
+    result = RunResult(target="x", seed=1)
+    result.outcomes["missing_body"] = CheckOutcome("missing_body", "property", "vendor")
+    with pytest.raises(pytest.fail.Exception, match="reported nothing"):
+        judge_check("round_trip", result)
+    with pytest.raises(pytest.skip.Exception, match="not run"):
+        judge_check("missing_body", result)

@@ -6,12 +6,20 @@ import shlex
 
 import pytest
 
-from contracts.catalog import PROPERTY_CHECKS, SCHEMATHESIS_CHECKS, select_checks
+from contracts.catalog import CHECKS, FRAMEWORK, OURS, RFC, VENDOR, select_checks
 from contracts.curl import curl_command
 from contracts.errors import UsageError
-from contracts.options import DEFAULT_SPEC
+from contracts.options import DEFAULT_SPEC, Options
 from contracts.spec import DATE, INT, TEXT, entity_shape, load_spec
-from contracts.values import ABSENT, parse_instant, parse_xml, same_value, xml_document, xml_matches
+from contracts.values import (
+    ABSENT,
+    parse_instant,
+    parse_xml,
+    same_value,
+    unselected,
+    xml_document,
+    xml_matches,
+)
 
 SHAPE = entity_shape(load_spec(DEFAULT_SPEC))
 
@@ -72,9 +80,74 @@ def test_curl_commands_survive_the_shell() -> None:
     assert "secret" not in hidden and '"Authorization: ${T}"' in hidden
 
 
+PROPERTY_NAMES = (
+    "round_trip", "replace", "persistence", "idempotence", "derived_fields", "select", "select_put_back",
+    "concurrency", "clock",
+    "updated_by", "mandatory_references", "missing_body", "auth_required", "negotiation_answer", "text_json",
+    "negotiation_body", "accept_fallback", "path_id_wins",
+)  # fmt: skip
+SCHEMATHESIS_NAMES = (
+    "not_a_server_error", "status_code_conformance", "content_type_conformance",
+    "response_headers_conformance", "response_schema_conformance", "negative_data_rejection",
+    "positive_data_acceptance",
+    "missing_required_header", "unsupported_method", "allow_header_conformance", "use_after_free",
+    "ensure_resource_availability", "ignored_auth", "object_level_authorization", "relation_id_matches_path",
+    "select_nulls_unselected", "last_modified_not_after_date",
+)  # fmt: skip
+
+
 def test_check_selection_by_name_group_and_exclusion() -> None:
-    assert select_checks(["property"], None) == PROPERTY_CHECKS
-    assert select_checks(None, ["property"]) == SCHEMATHESIS_CHECKS
+    assert select_checks(["property"], None) == PROPERTY_NAMES
+    assert select_checks(None, ["property"]) == SCHEMATHESIS_NAMES
+    assert select_checks(["all"], ["schemathesis"]) == PROPERTY_NAMES
     assert select_checks(["select,round_trip"], None) == ("round_trip", "select")
     with pytest.raises(UsageError, match="unknown check"):
         select_checks(["nope"], None)
+    with pytest.raises(UsageError, match="no check to run"):
+        select_checks(["select"], ["property"])
+
+
+def test_only_the_promises_the_issue_names_as_inferred_are_not_the_vendors() -> None:
+    not_vendor = {name: info.basis for name, info in CHECKS.items() if info.basis != VENDOR}
+    assert not_vendor == {
+        "accept_fallback": FRAMEWORK,
+        "path_id_wins": OURS,
+        "select_put_back": OURS,
+        "status_code_conformance": OURS,
+        "response_headers_conformance": OURS,
+        "negative_data_rejection": OURS,
+        "missing_required_header": OURS,
+        "unsupported_method": OURS,
+        "allow_header_conformance": RFC,
+        "use_after_free": OURS,
+        "ensure_resource_availability": OURS,
+        "object_level_authorization": OURS,
+        "last_modified_not_after_date": RFC,
+    }
+
+
+def test_against_a_url_only_vendor_promises_are_enforced_unless_strict() -> None:
+    url, strict, embedded = Options(url="http://x"), Options(url="http://x", strict=True), Options()
+    assert [url.enforced(basis) for basis in (VENDOR, FRAMEWORK, RFC, OURS)] == [True, False, False, False]
+    assert all(
+        strict.enforced(basis) and embedded.enforced(basis) for basis in (VENDOR, FRAMEWORK, RFC, OURS)
+    )
+
+
+def test_select_may_leave_value_types_at_their_dotnet_default_but_text_must_be_null() -> None:
+    assert unselected(INT, 0, 0) and unselected(INT, None, 0)
+    assert not unselected(INT, 5, 0)
+    assert unselected(DATE, "0001-01-01T00:00:00.0000000", "0001-01-01T00:00:00")
+    assert unselected("bool", False, False) and not unselected(INT, False, 0)
+    assert not unselected(TEXT, "", None)
+    assert SHAPE.defaults["SourceContactId"] == 0 and "Comment" not in SHAPE.defaults
+    assert SHAPE.carrier_defaults["Type"] == "Unknown" and SHAPE.carrier_defaults["Deleted"] is False
+
+
+def test_xml_bodies_list_their_elements_in_ordinal_order_and_leave_nulls_out() -> None:
+    body = xml_document(
+        "R", {"SourceContactId": 1, "Comment": "c", "DestinationContactId": 2, "Reversed": None}
+    )
+    elements = [b"<Comment>c</Comment>", b"<DestinationContactId>2</DestinationContactId>",
+                b"<SourceContactId>1</SourceContactId>"]  # fmt: skip
+    assert body == b"<R>" + b"".join(elements) + b"</R>"

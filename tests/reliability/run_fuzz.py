@@ -1,12 +1,16 @@
-"""`make fuzz`: stock Schemathesis (its CLI, every check, positive and negative data) against
-`python -m mockserver --state FILE`, long enough to generate at least 2,000 cases.
+"""`make fuzz`: stock Schemathesis (its CLI, every check, positive and negative data, with the
+project's schemathesis.toml and so the contract suite's hooks) against `python -m mockserver
+--state FILE`, long enough to generate at least 2,000 cases.
 
     .venv/bin/python tests/reliability/run_fuzz.py [--max-examples N] [--seed S] [--min-cases C]
-                                                   [-- extra schemathesis options]
+                                                   [--url URL] [-- extra schemathesis options]
 
-Exits with Schemathesis' exit code; 1 as well when fewer than --min-cases cases were generated
-or when the mock answered any request with a 5xx (from its own request journal). One kind of
-ST201 that no server can avoid (an XML ambiguity, see `unexplained_failures`) is not counted.
+Exits 0 only when nothing went wrong: 1 when Schemathesis reports a failure, when any request
+errored (the server crashed, reset the connection or stopped answering), when the mock died or
+answered a 5xx (from its own request journal), or when fewer than --min-cases cases were
+generated; Schemathesis' own code when it could not run at all. One kind of ST201 that no server
+can avoid (an XML ambiguity, see `unexplained_failures`) is not counted. `--url` fuzzes a server
+that is already running instead of starting the mock (no journal to read then).
 """
 
 from __future__ import annotations
@@ -82,6 +86,25 @@ def unexplained_failures(output: str) -> list[str]:
     return failures
 
 
+_ERRORED = re.compile(r"(\d+) errored")
+_ERROR_KINDS = re.compile(r"^\s*🚫 (.+?): (\d+)\s*$", re.MULTILINE)
+
+
+def errors(output: str) -> list[str]:
+    """Requests that got no usable answer (network errors, timeouts, crashes), as Schemathesis
+    summarises them: each a failure of the server, never a reason to pass."""
+    found = [f"{kind}: {count}" for kind, count in _ERROR_KINDS.findall(output) if int(count)]
+    errored = sum(int(count) for count in _ERRORED.findall(output))
+    if errored and not found:
+        found.append(f"{errored} errored")
+    return found
+
+
+def findings(output: str) -> list[str]:
+    """Everything in a Schemathesis run that fails it: unexplained failures, then errors."""
+    return unexplained_failures(output) + errors(output)
+
+
 def server_errors(mock: MockProcess) -> list[str]:
     """Every journalled request the mock answered with a 5xx, as `METHOD path -> status`."""
     entries = httpx.get(f"{mock.url}/__admin/requests", timeout=30.0).json()["Requests"]
@@ -93,51 +116,67 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-examples", type=int, default=300, help="per operation and phase (default 300)")
     parser.add_argument("--seed", type=int, default=20260101)
     parser.add_argument("--min-cases", type=int, default=2000, help="fail when fewer cases were generated")
+    parser.add_argument("--url", help="fuzz this running server instead of starting the mock")
     parser.add_argument("extra", nargs="*", help="after --: more schemathesis options")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="relation-fuzz-") as tmp:
         workdir = Path(tmp)
-        mock_args = [
-            "--quiet",
-            "--state",
-            str(workdir / "state.sqlite3"),
-            "--journal-size",
-            str(JOURNAL_SIZE),
-        ]
-        with MockProcess(mock_args, workdir=workdir) as mock:
-            command = schemathesis_command(mock.url, args.max_examples, args.seed, args.extra)
-            print("$", " ".join(command), flush=True)
-            with subprocess.Popen(
-                command, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-            ) as run:
-                assert run.stdout is not None
-                output = []
-                for line in run.stdout:
-                    print(line, end="", flush=True)
-                    output.append(line)
-            code = run.returncode
-            errors = server_errors(mock)
-            alive = mock.alive()
-            stderr = mock.stderr_text()
-    if not alive:
-        print(f"run_fuzz: the mock died during the run. Its stderr:\n{stderr}", file=sys.stderr)
-        code = code or 1
-    if errors:
-        print(f"run_fuzz: the mock answered {len(errors)} requests with a 5xx:", *errors[:20], sep="\n  ")
-        code = code or 1
-    text = "".join(output)
-    if code == 1 and not unexplained_failures(text):
-        print(
-            "run_fuzz: the only failures are the XML empty-object/empty-string ambiguity (see run_fuzz.py)."
-        )
-        code = 0
+        if args.url:
+            code, text = _schemathesis(args.url, args, workdir)
+            problems: list[str] = []
+        else:
+            mock_args = [
+                "--quiet",
+                "--state",
+                str(workdir / "state.sqlite3"),
+                "--journal-size",
+                str(JOURNAL_SIZE),
+            ]
+            with MockProcess(mock_args, workdir=workdir) as mock:
+                code, text = _schemathesis(mock.url, args, workdir)
+                problems = _mock_problems(mock)
+    if code not in (0, 1):
+        print(f"run_fuzz: Schemathesis could not run (exit {code}).", file=sys.stderr)
+        return code
+    problems += [f"Schemathesis: {finding}" for finding in findings(text)]
     found = re.search(r"(\d+) generated", text)
     generated = int(found.group(1)) if found else 0
     if generated < args.min_cases:
-        print(f"run_fuzz: only {generated} cases were generated (at least {args.min_cases} wanted).")
-        code = code or 1
-    print(f"run_fuzz: {generated} cases, {len(errors)} server errors, exit code {code}.")
-    return code
+        problems.append(f"only {generated} cases were generated (at least {args.min_cases} wanted)")
+    if code == 1 and not problems:
+        print(
+            "run_fuzz: the only failures are the XML empty-object/empty-string ambiguity (see run_fuzz.py)."
+        )
+    for problem in problems:
+        print(f"run_fuzz: {problem}", file=sys.stderr)
+    result = 1 if problems else 0
+    print(f"run_fuzz: {generated} cases, {len(problems)} problems, exit code {result}.")
+    return result
+
+
+def _schemathesis(url: str, args: argparse.Namespace, workdir: Path) -> tuple[int, str]:
+    command = schemathesis_command(url, args.max_examples, args.seed, args.extra)
+    print("$", " ".join(command), flush=True)
+    output = []
+    with subprocess.Popen(
+        command, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as run:
+        assert run.stdout is not None
+        for line in run.stdout:
+            print(line, end="", flush=True)
+            output.append(line)
+    return run.returncode, "".join(output)
+
+
+def _mock_problems(mock: MockProcess) -> list[str]:
+    if not mock.alive():
+        return [f"the mock died during the run. Its stderr:\n{mock.stderr_text()}"]
+    errors_5xx = server_errors(mock)
+    if errors_5xx:
+        return [
+            f"the mock answered {len(errors_5xx)} requests with a 5xx:\n  " + "\n  ".join(errors_5xx[:20])
+        ]
+    return []
 
 
 if __name__ == "__main__":

@@ -41,6 +41,8 @@ class Exchange(_Headers):
     query: list[tuple[str, str]]
     headers: list[tuple[str, str]]
     body: bytes
+    # What a wrapper's request handler wants its response handler to know.
+    notes: dict[str, Any] = field(default_factory=dict)
 
     def param(self, name: str) -> str | None:
         return next((value for key, value in self.query if key == name), None)
@@ -74,17 +76,25 @@ def error_reply(status: int, error_type: str, message: str) -> Reply:
 
 OnRequest = Callable[[Exchange], Reply | None]
 OnResponse = Callable[[Exchange, Reply], Reply]
+# After the answer: another request to send to the app as well (its answer is dropped), or None.
+Then = Callable[[Exchange, Reply], Exchange | None]
 
 
 class Rewrite:
     """Buffer request and response so `on_request`/`on_response` can see and change them whole."""
 
     def __init__(
-        self, app: ASGIApp, *, on_request: OnRequest | None = None, on_response: OnResponse | None = None
+        self,
+        app: ASGIApp,
+        *,
+        on_request: OnRequest | None = None,
+        on_response: OnResponse | None = None,
+        then: Then | None = None,
     ):
         self.app = app
         self.on_request = on_request
         self.on_response = on_response
+        self.then = then
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -101,6 +111,9 @@ class Rewrite:
         reply = self.on_request(exchange) if self.on_request else None
         if reply is None:
             reply = await self._forward(scope, receive, exchange)
+            follow_up = self.then(exchange, reply) if self.then else None
+            if follow_up is not None:
+                await self._forward(scope, receive, follow_up)
             if self.on_response:
                 reply = self.on_response(exchange, reply)
         reply.set_header("content-length", str(len(reply.body)))

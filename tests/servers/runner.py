@@ -12,6 +12,8 @@ import httpx
 import uvicorn
 from starlette.types import ASGIApp
 
+from mockserver.protocol import DateHeaderMiddleware
+
 
 class _Server(uvicorn.Server):
     def install_signal_handlers(self) -> None:  # the main thread keeps its own handlers
@@ -28,8 +30,16 @@ def free_port() -> int:
 def serve(app: ASGIApp, *, startup_seconds: float = 15.0) -> Iterator[str]:
     """Yield the base URL while `app` is served; stop and join on exit."""
     port = free_port()
+    # As `python -m mockserver` serves: a Date read when each answer starts (uvicorn's own is
+    # refreshed once a second, so it can lag behind a write's Last-Modified).
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="error", lifespan="on", access_log=False
+        DateHeaderMiddleware(app),
+        host="127.0.0.1",
+        port=port,
+        log_level="error",
+        lifespan="on",
+        access_log=False,
+        date_header=False,
     )
     server = _Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
