@@ -122,6 +122,10 @@ class BodyReader:
         self._form_names = {name.lower(): name for name in form_props}
         self._validators = {media: BodyValidator(schema) for media, schema in self._schemas.items()}
         self._names = {media: name_tree(schema) for media, schema in self._schemas.items()}
+        entity = spec.schemas["ContactRelationEntity"]["properties"]
+        self._lengths = {
+            name: int(sub["x-field-length"]) for name, sub in entity.items() if "x-field-length" in sub
+        }
 
     def read(self, content_type: str, data: bytes) -> Body:
         """The checked body; ApiError (400, 415) when it cannot be used."""
@@ -148,10 +152,24 @@ class BodyReader:
                     400, "ArgumentNullException", MISSING_BODY, violations=[Violation("body", "null")]
                 )
             body = with_schema_names(body, self._names[media])
-        problems = self._validators[media].violations(body)
+        problems = self._validators[media].violations(body) + self._too_long(body)
         if problems:
             raise ApiError.invalid(problems)
         return Body(media, body)
+
+    def _too_long(self, body: Any) -> list[Violation]:
+        """Text longer than its field's FieldLength, counted in UTF-16 code units as .NET and SQL
+        Server's nvarchar count it (an emoji outside the BMP is 2): the real server cannot store it."""
+        if not isinstance(body, dict):
+            return []
+        out = []
+        for name, limit in self._lengths.items():
+            value = body.get(name)
+            if isinstance(value, str) and len(value) > limit // 2:  # cheap: only long text is measured
+                units = len(value.encode("utf-16-le", "surrogatepass")) // 2
+                if units > limit:
+                    out.append(Violation(name, f"is {units} characters long; FieldLength is {limit}"))
+        return out
 
     def _form(self, data: bytes) -> dict[str, Any]:
         try:

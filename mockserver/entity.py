@@ -73,11 +73,12 @@ class EntityModel:
         props = spec.entity["properties"]
         kinds = {name: _kind(schema) for name, schema in props.items()}
         stored = tuple(name for name in props if name not in COMPUTED)
+        lengths = {name: int(props[name].get("x-field-length", 0)) for name in stored if kinds[name] == "str"}
         field_properties = {
             name: {
                 "FieldRight": dict(FULL_RIGHT),
                 "FieldType": _DOTNET_TYPES[kinds[name]],
-                "FieldLength": 255 if kinds[name] == "str" else 0,
+                "FieldLength": lengths.get(name, 0),
             }
             for name in stored
         }
