@@ -11,7 +11,7 @@ NODE_DIR := .cache/node
 NODE_STAMP := $(NODE_DIR)/.installed
 SPECTRAL := $(NODE_DIR)/node_modules/.bin/spectral
 
-.PHONY: install mock test contract fuzz lint fmt bench node spectral clean
+.PHONY: install mock proxy test contract fuzz lint fmt bench node spectral mutation clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ spectral: node
 mock: install
 	$(BIN)/python -m mockserver --host $(HOST) --port $(PORT) $(ARGS)
 
+# The validating proxy: `make proxy URL=https://sod.superoffice.com/Cust12345 ARGS="--report r.md"`.
+proxy: install
+	@test -n "$(URL)" || { echo "make proxy needs URL=<the server's base URL>, e.g. URL=https://sod.superoffice.com/Cust12345" >&2; exit 2; }
+	$(BIN)/python -m mockserver --host $(HOST) --port $(PORT) --proxy $(URL) $(ARGS)
+
 test: install node
 	SPECTRAL=$(abspath $(SPECTRAL)) $(BIN)/python -m pytest $(ARGS)
 
@@ -46,6 +51,16 @@ fuzz: install
 	$(BIN)/python tests/reliability/run_fuzz.py $(ARGS)
 
 # actionlint (with shellcheck for the `run:` scripts) checks the example CI workflow.
+# Mutation testing of the mock's core (minutes; not part of `make test`). Survivors: `mutmut results`.
+mutation: install
+	$(BIN)/python -m pip install --quiet -e '.[test,mutation]'
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/mutmut export-cicd-stats
+	$(BIN)/python -c "import json; s = json.load(open('mutants/mutmut-cicd-stats.json')); \
+	print(f\"mutation score: {s['killed']}/{s['total']} killed ({100 * s['killed'] / s['total']:.1f} %), \
+	{s['survived']} survived, {s['no_tests']} in code tests/mock never runs\")"
+
 lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
@@ -59,4 +74,4 @@ bench: install
 	$(BIN)/python bench/run.py $(ARGS)
 
 clean:
-	rm -rf $(VENV) .cache .pytest_cache .ruff_cache .hypothesis *.egg-info
+	rm -rf $(VENV) .cache .pytest_cache .ruff_cache .hypothesis *.egg-info mutants

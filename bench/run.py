@@ -53,8 +53,12 @@ PRISM_VERSION = "5.16.0"
 PRISM_DIR = REPO / ".cache" / "prism"
 PRISM_JS = PRISM_DIR / "node_modules" / "@stoplight" / "prism-cli" / "dist" / "index.js"
 PATH = "/api/v1/Relation/918"
-ALL_TARGETS = ("mock", "prism", "mock-sqlite", "mock-w2")
+ALL_TARGETS = ("mock", "prism", "mock-sqlite", "mock-w2", "upstream", "proxy", "prism-proxy")
 BASELINE = "prism"
+# The validating proxies (`python -m mockserver --proxy`, `prism proxy`) in front of one upstream (the
+# mock, `--quiet`), which is measured directly too ("upstream") for the latency a proxy adds.
+PROXY_TARGETS = ("upstream", "proxy", "prism-proxy")
+PROXY_BASELINE = "prism-proxy"
 RAW_FILES = ("wrk-*.txt", "mock*.log", "prism.log", "contracts.txt")
 # The issue's goals, as ratios measured in one run.
 GOAL_RPS_RATIO = 2.0  # mock rps / Prism rps at 32 connections
@@ -128,6 +132,8 @@ def _targets(text: str) -> tuple[str, ...]:
         raise argparse.ArgumentTypeError(
             f"unknown target(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(ALL_TARGETS)}"
         )
+    if any(value in ("proxy", "prism-proxy") for value in values):  # a proxy needs its upstream, first
+        values = ("upstream", *(value for value in values if value != "upstream"))
     return values
 
 
@@ -357,8 +363,12 @@ class Server:
     first: Answer | None = None
     peak_total_kb: int = 0  # sampled sum of VmRSS over the process tree
     hwm_kb: dict[int, int] = field(default_factory=dict)  # VmHWM per process (kernel peak)
+    shared: bool = False  # started once, stopped only by `halt()` (the proxies' upstream)
 
     def start(self, body: bytes, headers: dict[str, str], timeout: float = 60.0) -> None:
+        if self.shared and self.proc is not None and self.proc.poll() is None:
+            self.first = probe(self.port, body, headers)
+            return
         self.hwm_kb = {}
         self.peak_total_kb = 0
         with open(self.log, "ab") as log:
@@ -411,6 +421,11 @@ class Server:
         return max(self.hwm_kb.values(), default=0)
 
     def stop(self) -> None:
+        if self.shared:
+            return  # the proxies' upstream runs until `halt()`
+        self.halt()
+
+    def halt(self) -> None:
         if self.proc is None:
             return
         if self.proc.poll() is None:
@@ -446,10 +461,31 @@ class Sampler(threading.Thread):
 def make_servers(targets: tuple[str, ...], node: str | None, raw: Path, state_dir: Path) -> dict[str, Server]:
     py = sys.executable
     out: dict[str, Server] = {}
+    upstream_port = free_port()
+    upstream = f"http://127.0.0.1:{upstream_port}"
     for name in targets:
-        port = free_port()
+        port = upstream_port if name == "upstream" else free_port()
         host = ["--host", "127.0.0.1", "--port", str(port)]
-        if name == "mock":
+        if name == "upstream":
+            cmd = [py, "-m", "mockserver", *host, "--quiet"]
+        elif name == "proxy":
+            cmd = [py, "-m", "mockserver", *host, "--proxy", upstream]
+        elif name == "prism-proxy":
+            assert node is not None
+            cmd = [
+                node,
+                str(PRISM_JS),
+                "proxy",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-v",
+                "error",
+                str(SPEC),
+                upstream,
+            ]
+        elif name == "mock":
             cmd = [py, "-m", "mockserver", *host]
         elif name == "mock-sqlite":
             cmd = [py, "-m", "mockserver", *host, "--state", str(state_dir / "single.sqlite3")]
@@ -467,7 +503,7 @@ def make_servers(targets: tuple[str, ...], node: str | None, raw: Path, state_di
         else:
             assert node is not None
             cmd = [node, str(PRISM_JS), "mock", "-h", "127.0.0.1", "-p", str(port), "-v", "error", str(SPEC)]
-        out[name] = Server(name, port, cmd, raw / f"{name}.log")
+        out[name] = Server(name, port, cmd, raw / f"{name}.log", shared=name == "upstream")
     return out
 
 
@@ -553,6 +589,20 @@ def workers_consistency(port: int, body: bytes, headers: dict[str, str], reads: 
         finally:
             conn.close()
     return f"{seen}/{reads} GETs on fresh connections saw the marker PUT"
+
+
+def proxy_checks(port: int) -> dict[str, Any]:
+    """The proxy's own account of the load: exchanges, violations, and what checking cost per exchange."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.request("GET", "/__admin/violations")
+        listing = json.loads(conn.getresponse().read())
+    finally:
+        conn.close()
+    listing["Kinds"] = sorted(
+        {f"{v['Side']} {v['Check']} {v['Location']}" for v in listing.get("Violations", [])}
+    )
+    return listing
 
 
 # -- contract suite ------------------------------------------------------------------------------------
@@ -669,6 +719,7 @@ class Outcome:
     git: str
     began: datetime
     wall_s: float
+    proxy_listing: dict[str, Any] = field(default_factory=dict)  # the proxy's GET /__admin/violations
 
 
 def medians(rounds: list[Round], target: str, connections: int) -> dict[str, float]:
@@ -706,7 +757,7 @@ def ratio(value: float | None) -> str:
 def render(out: Outcome) -> str:
     a = out.args
     targets = [t for t in a.targets if t in out.servers]
-    mocks = [t for t in targets if t != BASELINE]
+    mocks = [t for t in targets if t != BASELINE and t not in PROXY_TARGETS]
     has_prism = BASELINE in targets
     c32 = 32 if 32 in a.connections else a.connections[0]
     lines: list[str] = []
@@ -748,10 +799,11 @@ def render(out: Outcome) -> str:
     )
     add(row("---", *["---:"] * 10))
     for c in a.connections:
-        base = medians(out.rounds, BASELINE, c) if has_prism else None
         for t in targets:
+            base_name = PROXY_BASELINE if t == "proxy" else None if t in PROXY_TARGETS else BASELINE
+            base = medians(out.rounds, base_name, c) if base_name in targets else None
             m = medians(out.rounds, t, c)
-            vs = base is not None and t != BASELINE
+            vs = base is not None and t != base_name
             add(
                 row(
                     t,
@@ -773,6 +825,8 @@ def render(out: Outcome) -> str:
         "/proc: per answer it is the figure least disturbed by other work on the machine."
     )
     add("")
+    if "proxy" in targets and PROXY_BASELINE in targets:
+        lines += render_proxy(out, targets)
     add("## Goals (issue 6), from this run")
     add("")
     add(row("goal", "target", "measured", "verdict"))
@@ -820,6 +874,18 @@ def render(out: Outcome) -> str:
                 verdict(st <= GOAL_STARTUP_S),
             )
         )
+    if "proxy" in targets and PROXY_BASELINE in targets:
+        for c in a.connections:
+            px, pr = medians(out.rounds, "proxy", c), medians(out.rounds, PROXY_BASELINE, c)
+            r = px["rps"] / pr["rps"]
+            add(
+                row(
+                    f"proxy req/s >= Prism proxy's at c{c} (issue 11)",
+                    "proxy",
+                    f"{r:.2f}x ({fmt(px['rps'])} vs {fmt(pr['rps'])})",
+                    verdict(r >= 1.0),
+                )
+            )
     cr = out.contracts
     goal = f"contract suite default run <= {GOAL_CONTRACTS_S:g} s"
     if cr.seconds is not None:
@@ -979,6 +1045,63 @@ def render(out: Outcome) -> str:
     return "\n".join(lines)
 
 
+def render_proxy(out: Outcome, targets: list[str]) -> list[str]:
+    """The validating proxy against Prism's proxy, both in front of the same upstream (issue 11)."""
+    lines = [
+        "## Validating proxy vs Prism's proxy",
+        "",
+        "`python -m mockserver --proxy URL` (openapi-core on every request and answer, the spec's worded "
+        "promises, access log on) and `prism proxy` (`-v error`) in front of the same upstream: the mock "
+        "(`--quiet`), which is also loaded directly (`upstream`). Added latency: the proxy's p50 minus the "
+        "upstream's own at the same load. Server CPU: the proxy's process alone (the upstream's is not "
+        "counted).",
+        "",
+        row(
+            "conns",
+            "upstream req/s",
+            "upstream p50 ms",
+            "proxy req/s",
+            "Prism proxy req/s",
+            "proxy / Prism",
+            "added p50 ms: proxy",
+            "added p50 ms: Prism",
+            "p99 ms: proxy / Prism",
+            "CPU ms/answer: proxy / Prism",
+        ),
+        row("---:", *["---:"] * 9),
+    ]
+    for c in out.args.connections:
+        up, px, pr = (medians(out.rounds, t, c) for t in ("upstream", "proxy", PROXY_BASELINE))
+        lines.append(
+            row(
+                c,
+                fmt(up["rps"]),
+                fmt(up["p50"], 2),
+                fmt(px["rps"]),
+                fmt(pr["rps"]),
+                ratio(px["rps"] / pr["rps"]),
+                fmt(px["p50"] - up["p50"], 2),
+                fmt(pr["p50"] - up["p50"], 2),
+                f"{fmt(px['p99'], 2)} / {fmt(pr['p99'], 2)}",
+                f"{fmt(px['cpu'], 3)} / {fmt(pr['cpu'], 3)}",
+            )
+        )
+    listing = out.proxy_listing
+    cost = listing.get("Validation", {})
+    lines += [
+        "",
+        f"The proxy checked {cost.get('Exchanges', 'n/a')} exchanges: openapi-core "
+        f"{cost.get('OpenApiCoreMsPerExchange', 'n/a')} ms per exchange (request and answer; the request "
+        "check is remembered for identical requests, as wrk sends), the worded promises "
+        f"{cost.get('PromisesMsPerExchange', 'n/a')} ms. Violations it saw: "
+        f"{len(listing.get('Violations', []))} listed"
+        + (f" ({'; '.join(listing['Kinds'])})" if listing.get("Kinds") else "")
+        + ".",
+        "",
+    ]
+    return lines
+
+
 def shown_command(cmd: list[str]) -> list[str]:
     """A server's command line with the interpreter and the repository's paths shortened."""
     out = []
@@ -1004,7 +1127,8 @@ def main(argv: list[str] | None = None) -> int:
         say(f"only {args.rounds} round(s): the issue asks for at least 3")
     try:
         wrk = ensure_wrk(args.no_install)
-        node = ensure_prism(args.no_install) if "prism" in args.targets else shutil.which("node")
+        prism = "prism" in args.targets or "prism-proxy" in args.targets
+        node = ensure_prism(args.no_install) if prism else shutil.which("node")
     except BenchError as exc:
         say(str(exc))
         return 2
@@ -1026,12 +1150,15 @@ def main(argv: list[str] | None = None) -> int:
     answers: dict[str, list[tuple[str, Answer]]] = {t: [] for t in args.targets}
     rounds: list[Round] = []
     consistency = None
+    proxy_listing: dict[str, Any] = {}
     sampler = Sampler(list(servers.values()))
     try:
         for i in range(args.startups):
             for t in args.targets:
                 s = servers[t]
                 s.start(body, headers)
+                if s.shared and startups[t]:
+                    continue  # the proxies' upstream starts once
                 startups[t].append(s.startup_s)
                 startup_rss[t].append(s.worker_peak_kb)
                 startup_cpu[t].append(s.startup_cpu_s)
@@ -1040,6 +1167,9 @@ def main(argv: list[str] | None = None) -> int:
         for t in args.targets:
             s = servers[t]
             s.start(body, headers)
+            if s.shared and startups[t]:
+                answers[t].append(("first answer", s.first))
+                continue
             startups[t].append(s.startup_s)
             startup_rss[t].append(s.worker_peak_kb)
             startup_cpu[t].append(s.startup_cpu_s)
@@ -1078,13 +1208,15 @@ def main(argv: list[str] | None = None) -> int:
             answers[t].append(("after the load", probe(servers[t].port, body, headers)))
         if "mock-w2" in servers:
             consistency = workers_consistency(servers["mock-w2"].port, body, headers)
+        if "proxy" in servers:
+            proxy_listing = proxy_checks(servers["proxy"].port)
     except BenchError as exc:
         say(str(exc))
         return 2
     finally:
         sampler.halt.set()
         for s in servers.values():
-            s.stop()
+            s.halt()
         shutil.rmtree(state_dir, ignore_errors=True)
     contracts = (
         ContractRun("skipped with --skip-contracts")
@@ -1101,6 +1233,7 @@ def main(argv: list[str] | None = None) -> int:
         startup_cpu=startup_cpu,
         answers=answers,
         consistency=consistency,
+        proxy_listing=proxy_listing,
         contracts=contracts,
         machine={
             **machine_facts(wrk, node),

@@ -9,7 +9,6 @@ Outermost, three pure ASGI middlewares: request journal/log, CORS, request limit
 from __future__ import annotations
 
 import contextlib
-import re
 import sys
 import traceback
 from collections.abc import AsyncIterator, Callable
@@ -24,14 +23,14 @@ from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
-from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIAPI, SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.auth import DEFAULT_USERS, AllowList, Authenticator
+from mockserver.cors import CorsMiddleware
 from mockserver.entity import EntityModel
 from mockserver.errors import ApiError, SpecError
 from mockserver.fixtures import load_fixtures
@@ -41,6 +40,7 @@ from mockserver.handlers.relation import RelationHandlers
 from mockserver.journal import Journal, RecorderMiddleware
 from mockserver.negotiation import Negotiator
 from mockserver.responses import error_answer
+from mockserver.routes import RouteTable
 from mockserver.settings import ADMIN_SPEC, Settings
 from mockserver.spec import SpecModel, read_yaml
 from mockserver.store import open_store
@@ -76,6 +76,27 @@ class SpecApp(AsyncApp):
         AbstractApp.__init__(self, import_name, **kwargs)
 
 
+class _ServedSpecAPI(SwaggerUIAPI):
+    """`/openapi.json` with this server's own URL as the first server, so Swagger UI's "Try it out"
+    calls the mock it was loaded from (Connexion would serve one empty `servers` entry)."""
+
+    def __init__(self, specification: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(specification, *args, **kwargs)
+        self._documented_servers = list(specification.raw.get("servers", []))
+
+    def _spec_for_prefix(self, request: Any) -> dict[str, Any]:
+        spec = super()._spec_for_prefix(request)
+        here = str(request.base_url).rstrip("/")
+        others = [server for server in self._documented_servers if server.get("url") != here]
+        return {**spec, "servers": [{"url": here, "description": "This mock server"}, *others]}
+
+
+class _ServedSpecMiddleware(SwaggerUIMiddleware):
+    def add_api(self, specification: Any, base_path: str | None = None, **kwargs: Any) -> None:
+        api = _ServedSpecAPI(specification, base_path=base_path, default=self.default_fn, **kwargs)
+        self.router.mount(api.base_path, app=api.router)
+
+
 def _resolver(table: dict[str, Handler]) -> Resolver:
     def resolve(operation_id: str) -> Handler:
         try:
@@ -89,36 +110,22 @@ def _resolver(table: dict[str, Handler]) -> Resolver:
     return Resolver(resolve)
 
 
-def _allowed_methods(*documents: dict[str, Any]) -> Callable[[str], dict[str, str]]:
-    """path -> {"Allow": the methods the specs document for it}, matched by compiled templates."""
-    table = []
-    for document in documents:
-        base = document.get("servers", [{}])[0].get("url", "") if document.get("servers") else ""
-        base = base if base.startswith("/") else ""
-        for template, item in document.get("paths", {}).items():
-            pattern = re.sub(r"\\{[^/]+\\}", "[^/]+", re.escape(base + template))
-            methods = ", ".join(m.upper() for m in item if m in ("get", "put", "post", "delete", "patch"))
-            table.append((re.compile(f"^{pattern}$"), {"Allow": methods}))
-
-    def allow(path: str) -> dict[str, str]:
-        return next((headers for pattern, headers in table if pattern.match(path)), {})
-
-    return allow
-
-
 def _vendor_error(
     status: int,
     error_type: str,
     message: str,
-    allow: Callable[[str], dict[str, str]],
+    routes: RouteTable,
     negotiator: Negotiator,
 ) -> Callable[..., Any]:
     async def handle(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         if status >= 500:  # a bug: keep the traceback where the operator looks
             sys.stderr.write("".join(traceback.format_exception(exc)))
         text = message.format(method=request.method, path=request.url.path)
-        error = ApiError(status, error_type, text, headers=allow(request.url.path) if status == 405 else {})
-        response = error_answer(error, negotiator.xml_or_json(request.headers.get("accept", "")))
+        allow = {"Allow": routes.methods(request.url.path) or ""} if status == 405 else {}
+        error = ApiError(status, error_type, text, headers=allow)
+        headers = request.headers
+        media = negotiator.for_error(headers.get("accept", ""), headers.get("content-type", ""))
+        response = error_answer(error, media)
         return ConnexionResponse(status_code=status, body=response.body, headers=dict(response.headers))
 
     return handle
@@ -135,13 +142,20 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     allow = AllowList.load(settings.auth_users_file) if settings.auth_users_file else DEFAULT_USERS
     journal = Journal(settings.journal_size, settings.journal_body_bytes)
     authenticator = Authenticator(settings.auth, None if settings.auth_any else allow)
-    relation = RelationHandlers(spec, entity, store, authenticator)
-    admin = AdminHandlers(store, journal, len(fixtures))
+    relation = RelationHandlers(spec, entity, store, authenticator, strict_accept=settings.strict_accept)
+    proxy = None
+    if settings.proxy_url:  # imported only here: openapi-core is the proxy's alone
+        from mockserver.proxy.endpoint import Proxy
+
+        proxy = Proxy(settings, spec, entity)
+    admin = AdminHandlers(store, journal, len(fixtures), proxy)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
         yield
         store.close()
+        if proxy is not None:
+            await proxy.aclose()
 
     app = SpecApp(
         __name__,
@@ -149,7 +163,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         middlewares=[
             ServerErrorMiddleware,
             ExceptionMiddleware,
-            SwaggerUIMiddleware,
+            _ServedSpecMiddleware,
             RoutingMiddleware,
             LifespanMiddleware,
         ],
@@ -168,14 +182,18 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         raise SpecError(str(exc)) from exc
     except InvalidSpecification as exc:
         raise SpecError(f"The spec {settings.spec_path} is not a valid OpenAPI document: {exc}") from exc
-    allow = _allowed_methods(spec.document, admin_spec)
+    routes = RouteTable([spec.document, admin_spec])
     app.add_error_handler(
-        404, _vendor_error(404, "SoNotFoundException", "No resource at {path}.", allow, relation.negotiator)
+        404, _vendor_error(404, "SoNotFoundException", "No resource at {path}.", routes, relation.negotiator)
     )
     app.add_error_handler(
         405,
         _vendor_error(
-            405, "MethodNotAllowedException", "{method} is not allowed on {path}.", allow, relation.negotiator
+            405,
+            "MethodNotAllowedException",
+            "{method} is not allowed on {path}.",
+            routes,
+            relation.negotiator,
         ),
     )
     app.add_error_handler(
@@ -184,23 +202,21 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
             500,
             "InternalServerError",
             "The mock failed on {method} {path}; this is a bug.",
-            allow,
+            routes,
             relation.negotiator,
         ),
     )
     app.add_error_handler(ApiError, _api_error)
 
-    outer: ASGIApp = RequestGuardMiddleware(app, max_body=settings.max_body, timeout=settings.body_timeout)
+    outer: ASGIApp = RequestGuardMiddleware(
+        app, max_body=settings.max_body, timeout=settings.body_timeout, canonical_path=routes.canonical
+    )
+    if proxy is not None:  # the spec's paths go upstream; the rest (admin, UI) is the mock's, dated here
+        from mockserver.protocol import DateHeaderMiddleware
+
+        outer = proxy.router(DateHeaderMiddleware(outer))
     if settings.cors:
-        outer = CORSMiddleware(
-            outer,
-            allow_origin_regex=".*",
-            allow_credentials=True,
-            allow_methods=["*"],  # a preflight never fails; the method itself then gets 405 with Allow
-            allow_headers=["*"],
-            expose_headers=["Last-Modified", "WWW-Authenticate", "Content-Type"],
-            max_age=600,
-        )
+        outer = CorsMiddleware(outer, routes.methods)
     return RecorderMiddleware(outer, journal, quiet=settings.quiet)
 
 

@@ -8,6 +8,7 @@ Each is checked against the entity schema and completed with empty values, as a 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from mockserver.spec import SpecModel
 from mockserver.validation import BodyValidator
 
 DEFAULT_EXAMPLES = ("SeedSampleRequest", "SeedSampleResponse")
+_OFFSET = re.compile(r"(Z|z|[+-][0-9]{2}:?[0-9]{2})$")
 
 
 def _stored(entity: EntityModel, raw: Mapping[str, Any], relation_id: int) -> dict[str, Any]:
@@ -28,7 +30,10 @@ def _stored(entity: EntityModel, raw: Mapping[str, Any], relation_id: int) -> di
             continue
         if entity.kinds[name] == "date":
             moment = parse_date(str(value))
-            value = format_date(moment) if moment else value
+            # A date with no offset is already in the server's form (UTC): kept as written, seven
+            # fractional digits included, so a relation recorded by `--proxy --record` replays exactly.
+            if moment and _OFFSET.search(str(value)):
+                value = format_date(moment)
         out[name] = value
     out["RelationId"] = relation_id
     return out

@@ -7,6 +7,7 @@ A pure ASGI middleware. The journal is a bounded deque (`--journal-size`), bodie
 
 from __future__ import annotations
 
+import itertools
 import sys
 import time
 from collections import deque
@@ -22,6 +23,9 @@ SECRET_HEADERS = frozenset(
 
 HEADER_CHARS = 1024
 HEADER_TOTAL = 16 * 1024
+# Scope key of a dict the app may add fields to (the proxy adds "Upstream" and "Violations"); it
+# arrives holding the entry's "Id", and its fields end up in the journal entry.
+NOTE = "relation_mock.journal"
 
 
 def redact(name: bytes, value: bytes) -> str:
@@ -60,13 +64,14 @@ class Journal:
     def __init__(self, size: int, body_bytes: int) -> None:
         self.entries: deque[dict[str, Any]] = deque(maxlen=size)
         self.body_bytes = body_bytes
+        self.ids = itertools.count(1)
 
     def clear(self) -> None:
         self.entries.clear()
 
 
 class RecorderMiddleware:
-    """Journals every request (except the journal's own) and writes the access log line."""
+    """Journals every request (except the admin API's own) and writes the access log line."""
 
     def __init__(self, app: ASGIApp, journal: Journal, *, quiet: bool) -> None:
         self.app = app
@@ -78,6 +83,8 @@ class RecorderMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        note: dict[str, Any] = {"Id": next(self.journal.ids)}
+        scope = {**scope, NOTE: note}
         status = 500
         chunks: list[bytes] = []
         kept = 0
@@ -103,9 +110,10 @@ class RecorderMiddleware:
         finally:
             elapsed = (time.perf_counter() - started) * 1000
             path = scope.get("path", "")
-            if not path.startswith("/__admin/requests"):
+            if not path.startswith("/__admin/"):  # the mock's own calls are not traffic (as WireMock)
                 self.journal.entries.append(
                     {
+                        "Id": note.pop("Id"),
                         "Time": datetime.now(UTC).isoformat(timespec="milliseconds"),
                         "Method": scope["method"],
                         "Path": path,
@@ -114,6 +122,7 @@ class RecorderMiddleware:
                         "Body": b"".join(chunks).decode("utf-8", "replace"),
                         "Status": status,
                         "DurationMs": round(elapsed, 2),
+                        **note,
                     }
                 )
             if not self.quiet:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SPEC = PROJECT_ROOT / "openapi" / "relation.yaml"
-ADMIN_SPEC = Path(__file__).resolve().parent / "admin.yaml"
+from relation_spec import SPEC as DEFAULT_SPEC  # openapi/relation.yaml, shipped as package data
+
+# Package data too; installed wheels are plain files, so the resource is a real path.
+ADMIN_SPEC = Path(str(files(__package__).joinpath("admin.yaml")))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -32,12 +34,28 @@ class Settings:
     auth_users_file: Path | None = None
     cors: bool = True
     quiet: bool = False
+    # 406 for an Accept that matches nothing. Off, as ASP.NET Web API: such a request is answered
+    # in the request body's media type, or JSON.
+    strict_accept: bool = False
     # Largest request body in bytes; a larger one is answered 413 without being read.
-    max_body: int = 1024 * 1024
+    # 4 MiB is ASP.NET's default `maxRequestLength` (4096 KB).
+    max_body: int = 4 * 1024 * 1024
     # Seconds a client may take to send its whole body before the request is answered 408.
-    body_timeout: float = 10.0
+    # 120 s is IIS's default `connectionTimeout`.
+    body_timeout: float = 120.0
     # How many requests GET /__admin/requests remembers (oldest dropped first).
     journal_size: int = 500
     # Body bytes kept per journal entry.
     journal_body_bytes: int = 16 * 1024
     workers: int = 1
+    # --proxy: forward the spec's paths to this base URL (e.g. https://host/Cust12345) and check the
+    # traffic against the spec instead of mocking; None serves the mock.
+    proxy_url: str | None = None
+    # Seconds the upstream may take for a whole answer before the proxy answers 504.
+    upstream_timeout: float = 30.0
+    # Answer an upstream answer that breaks the spec with a 502 naming the violations.
+    fail_on_violation: bool = False
+    # At exit, write the violation summary here (Markdown; JUnit XML for a .xml name).
+    report_file: Path | None = None
+    # Save every relation the upstream answers 200 with, in the --fixtures format.
+    record_file: Path | None = None

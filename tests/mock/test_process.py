@@ -71,8 +71,10 @@ def test_a_spec_that_is_not_valid_openapi_stops_start_up_with_the_reason(tmp_pat
     spec.write_text(re.sub(r"^  version: .*\n", "", real, count=1, flags=re.M))  # info.version is required
     mock = MockProcess("--spec", str(spec)).start(wait=False)
     assert mock.process is not None
-    assert mock.process.wait(30) == 2
-    _, err = mock.stop()
+    try:
+        assert mock.process.wait(30) == 2
+    finally:
+        _, err = mock.stop()  # ends it if it did start after all
     assert "is not a valid OpenAPI document" in err
     assert "version" in err
 

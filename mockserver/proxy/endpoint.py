@@ -1,0 +1,276 @@
+"""The proxy as ASGI: requests on the spec's paths go upstream, are checked, and come back marked.
+
+`ProxyRouter` sends every request whose path is one of the spec's (any method, any letter case, a
+trailing slash allowed, matched on the raw path) to `Proxy`; everything else (the admin API,
+Swagger UI, `/openapi.json`, unknown paths) goes on to the mock's own app. The CORS, journal and
+access-log middlewares wrap both, as they wrap the mock.
+
+Per exchange `Proxy` reads the body (413 over `--max-body`, counted as it arrives when chunked, so
+nothing too large is forwarded; 408 when it stalls), forwards it, checks request and answer
+(openapi-core, then the spec's worded promises), logs and journals what it found, records the
+relation when `--record` is on, and answers with the upstream's answer plus `X-Contract-Violations`
+(and `X-Contract-Violations-Detail` when there are any), or a 502 naming them with
+`--fail-on-violation`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+import time
+import traceback
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mockserver.entity import EntityModel
+from mockserver.errors import ApiError
+from mockserver.journal import NOTE, SECRET_HEADERS
+from mockserver.negotiation import Negotiator, media_type
+from mockserver.proxy.findings import RESPONSE, Finding
+from mockserver.proxy.history import History
+from mockserver.proxy.openapi_check import TrafficChecker
+from mockserver.proxy.promises import Exchange, Outcome, Promises
+from mockserver.proxy.recorder import Recording
+from mockserver.proxy.report import print_summary, write_report
+from mockserver.proxy.routing import ProxyRouter, Route, Routes
+from mockserver.proxy.upstream import Answer, Upstream
+from mockserver.proxy.values import Shape, http_date
+from mockserver.proxy.violations import Secrets, ViolationLog, as_dict, clean, log_lines
+from mockserver.proxy.wire import read_body, send_answer, send_error, violation_error
+from mockserver.proxy.xmlvalues import root_namespace
+from mockserver.settings import Settings
+from mockserver.spec import SpecModel
+
+_PARAMETER = re.compile(r"\\\{([^/]+?)\\\}")
+_CORS = b"access-control-"
+_EXPOSE = (b"access-control-expose-headers", b"X-Contract-Violations, X-Contract-Violations-Detail")
+_NO_BODY_STATUSES = frozenset({204, 304})
+INT32 = (-(2**31), 2**31 - 1)
+
+
+class Timing:
+    """Where the proxy's own time goes, per exchange, for the summary and the admin listing."""
+
+    def __init__(self) -> None:
+        self.exchanges = 0
+        self.openapi_core = 0.0
+        self.promises = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        n = max(self.exchanges, 1)
+        return {
+            "Exchanges": self.exchanges,
+            "OpenApiCoreMsPerExchange": round(self.openapi_core / n * 1000, 3),
+            "PromisesMsPerExchange": round(self.promises / n * 1000, 3),
+        }
+
+
+class Proxy:
+    def __init__(self, settings: Settings, spec: SpecModel, entity: EntityModel) -> None:
+        assert settings.proxy_url is not None
+        self.upstream = Upstream(settings.proxy_url, settings.upstream_timeout)
+        self.checker = TrafficChecker(spec)
+        shape = Shape.from_spec(spec.entity, entity)
+        self.promises = Promises(shape)
+        self.history = History(shape)
+        self.log = ViolationLog(settings.journal_size)
+        self.recording = Recording(settings.record_file, entity) if settings.record_file else None
+        self.report_file = settings.report_file
+        self.fail_on_violation = settings.fail_on_violation
+        self.cors = settings.cors
+        self.max_body = settings.max_body
+        self.body_timeout = settings.body_timeout
+        self.negotiator = Negotiator(spec.put.produces(200))
+        self.timing = Timing()
+        self.secrets = Secrets(SECRET_HEADERS)
+        self.routes = Routes(spec)
+
+    def router(self, fallback: ASGIApp) -> ProxyRouter:
+        """The ASGI app: the spec's paths through this proxy, the rest to `fallback`."""
+        return ProxyRouter(self.routes, self.handle, fallback)
+
+    def listing(self) -> dict[str, Any]:
+        """For GET /__admin/violations."""
+        return {**self.log.listing(), "Upstream": self.upstream.url, "Validation": self.timing.as_dict()}
+
+    def clear(self) -> None:
+        self.log.clear()
+
+    async def aclose(self) -> None:
+        """At shutdown: the recording's last write, the summary, the report, the connection pool."""
+        if self.recording is not None:
+            self.recording.flush()
+        print_summary(self.log, self.upstream.url)
+        timing = self.timing.as_dict()
+        sys.stderr.write(
+            f"relation-mock proxy: checking cost {timing['OpenApiCoreMsPerExchange']} ms (openapi-core) + "
+            f"{timing['PromisesMsPerExchange']} ms (worded promises) per exchange\n"
+        )
+        if self.report_file is not None:
+            write_report(self.report_file, self.log, self.upstream.url)
+        await self.upstream.aclose()
+
+    # -- one exchange ----------------------------------------------------------------------------------
+
+    async def handle(
+        self, scope: Scope, receive: Receive, send: Send, route: Route, params: dict[str, str]
+    ) -> None:
+        headers: list[tuple[bytes, bytes]] = list(scope["headers"])
+        text_headers = {
+            name.decode("latin-1").lower(): value.decode("latin-1") for name, value in reversed(headers)
+        }
+        media = self.negotiator.for_error(
+            text_headers.get("accept", ""), text_headers.get("content-type", "")
+        )
+        try:
+            body = await read_body(headers, receive, limit=self.max_body, timeout=self.body_timeout)
+        except ApiError as refused:
+            await send_error(send, refused, media)
+            return
+        if body is None:  # the client went away
+            return
+        self.secrets.learn(headers)
+        method, query = scope["method"], scope.get("query_string", b"")
+        note = scope.get(NOTE)
+        journal_id = note.get("Id") if isinstance(note, dict) else None
+        exchange = self._exchange(method, params, query, text_headers, body)
+        self.history.started(exchange)
+        try:
+            answer = await self.upstream.send(
+                method, scope.get("raw_path") or scope["path"].encode(), query, headers, body
+            )
+        except ApiError as failure:
+            self.history.finished(exchange)
+            if isinstance(note, dict):
+                note["Upstream"] = {"Url": self.upstream.url, "Error": failure.message}
+            sys.stderr.write(f"relation-mock proxy: {method} {scope['path']}: {failure.message}\n")
+            await send_error(send, failure, media)
+            return
+        self.history.finished(exchange)
+        checked, entity = self._check(route, params, exchange, headers, body, answer)
+        findings = clean(checked, self.secrets)
+        self.log.record(
+            journal_id=journal_id, method=method, path=scope["path"], status=answer.status, findings=findings
+        )
+        if findings:
+            log_lines(method, scope["path"], answer.status, findings, journal_id)
+        if isinstance(note, dict):
+            note["Upstream"] = {
+                "Url": self.upstream.url,
+                "Status": answer.status,
+                "Ms": round(answer.seconds * 1000, 2),
+            }
+            note["Violations"] = [as_dict(f) for f in findings]
+        if self.recording is not None and not any(f.side == RESPONSE for f in findings):
+            self._record(exchange, entity)
+        failing = [f for f in findings if f.side == RESPONSE]
+        if self.fail_on_violation and failing:
+            await send_error(send, violation_error(answer.status, failing), media, findings)
+            return
+        await send_answer(
+            send, method, answer, findings, cors=self.cors, from_browser="origin" in text_headers
+        )
+
+    def _exchange(
+        self, method: str, params: dict[str, str], query: bytes, headers: dict[str, str], body: bytes
+    ) -> Exchange:
+        raw_id = next(iter(params.values()), None) if params else None
+        relation_id = int(raw_id) if raw_id and re.fullmatch(r"[+-]?[0-9]{1,11}", raw_id) else None
+        if relation_id is not None and not INT32[0] <= relation_id <= INT32[1]:
+            relation_id = None
+        fingerprint = hashlib.blake2b(
+            b"\0".join([headers.get("content-type", "").encode("latin-1"), query, body]), digest_size=16
+        ).digest()
+        pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+        media = media_type(headers.get("content-type", ""))
+        return Exchange(method, relation_id, pairs, headers, media, fingerprint, time.monotonic())
+
+    def _check(
+        self,
+        route: Route,
+        params: dict[str, str],
+        exchange: Exchange,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        answer: Answer,
+    ) -> tuple[list[Finding], dict[str, Any] | None]:
+        """Every finding on the exchange, and the answer's relation (credentials scrubbed), if any."""
+        entity = None
+        try:
+            started = time.perf_counter()
+            text = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers]
+            request = self.checker.exchange(
+                exchange.method, route.template, params, exchange.query, text, body
+            )
+            request_findings = self.checker.request_findings(request, body)
+            findings = list(request_findings)
+            if answer.decoded is not None:
+                answer_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in answer.headers]
+                findings += self.checker.response(request, answer.status, answer_headers, answer.decoded)
+            checked = time.perf_counter()
+            exchange.request_findings = request_findings
+            exchange.body = self.checker.read_body(exchange.headers.get("content-type", ""), body)
+            if exchange.media.endswith("xml"):
+                exchange.xml_namespace = root_namespace(body)
+            if self.secrets.within(body):
+                exchange.body = self.secrets.value(exchange.body)
+            entity = self._entity(answer)
+            if self.secrets.within(answer.decoded):
+                entity = self.secrets.value(entity)
+            outcome = Outcome(
+                status=answer.status,
+                entity=entity,
+                date=http_date(_header(answer, b"date")),
+                last_modified=http_date(_header(answer, b"last-modified")),
+                last_modified_text=_header(answer, b"last-modified"),
+                arrived=time.monotonic(),
+                wall=datetime.now(UTC),
+                xml_namespace=self._answer_namespace(answer),
+            )
+            findings += self.promises.check(exchange, outcome)
+            findings += self.history.check(exchange, outcome)
+            self.timing.exchanges += 1
+            self.timing.openapi_core += checked - started
+            self.timing.promises += time.perf_counter() - checked
+            return findings, entity
+        except Exception as exc:  # a bug in checking must not cost the client its answer
+            sys.stderr.write("".join(traceback.format_exception(exc)))
+            error = Finding(
+                "proxy", "proxy-error", "checking", f"the proxy could not check this exchange: {exc!r}"
+            )
+            return [error], entity
+
+    @staticmethod
+    def _answer_namespace(answer: Answer) -> str | None:
+        if (
+            answer.status != 200
+            or answer.decoded is None
+            or "xml" not in (_header(answer, b"content-type") or "")
+        ):
+            return None
+        return root_namespace(answer.decoded)
+
+    def _entity(self, answer: Answer) -> dict[str, Any] | None:
+        if answer.status != 200 or answer.decoded is None:
+            return None
+        value = self.checker.read_body(_header(answer, b"content-type") or "", answer.decoded, answer=True)
+        return value if isinstance(value, dict) else None
+
+    def _record(self, exchange: Exchange, entity: dict[str, Any] | None) -> None:
+        assert self.recording is not None
+        if exchange.method not in ("GET", "PUT") or any(
+            name == "$select" or name.startswith("__") for name, _ in exchange.query
+        ):
+            return
+        if "prefer" in exchange.headers:
+            return
+        if entity is not None:
+            self.recording.offer(entity)
+
+
+def _header(answer: Answer, name: bytes) -> str | None:
+    return next((v.decode("latin-1") for k, v in answer.headers if k.lower() == name), None)
