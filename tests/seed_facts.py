@@ -222,7 +222,7 @@ def type_problems(spec: dict[str, Any], schema: Any, kind: str, where: str) -> l
     if declared != expected:
         return [f"{where} should be type/format {expected}, not {declared}"]
     if kind == "int32" and not (
-        INT32_MIN <= resolved.get("minimum", INT32_MIN - 1) and resolved.get("maximum") == INT32_MAX
+        resolved.get("minimum", INT32_MIN - 1) >= INT32_MIN and resolved.get("maximum") == INT32_MAX
     ):  # within int32; a mandatory contact id is at least 1 ("The value is mandatory")
         return [f"{where} should be bounded to the int32 range"]
     if kind == "string" and ("anyOf" in resolved or "pattern" in resolved):
