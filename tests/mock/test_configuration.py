@@ -22,7 +22,9 @@ def test_the_sqlite_store_keeps_writes_refuses_stale_ones_and_resets_to_the_fixt
     state = tmp_path / "state.sqlite3"
     with mock_in_thread(state_file=state) as url, httpx.Client(base_url=url, headers=AUTH) as client:
         seed = client.get("/api/v1/Relation/918").json()
-        assert client.put("/api/v1/Relation/918", json={**REFS, "Comment": "kept"}).status_code == 200
+        kept = client.put("/api/v1/Relation/918", json={**REFS, "Comment": "kept"})
+        assert kept.status_code == 200
+        assert kept.json()["CreatedDate"] == seed["CreatedDate"]  # the stored row was the base of the write
         assert client.put("/api/v1/Relation/4242", json={**REFS, "Comment": "new"}).status_code == 200
         stale = client.put("/api/v1/Relation/918", json={**REFS, "Comment": "lost"}, headers=STALE)
         assert stale.status_code == 412
@@ -49,13 +51,13 @@ def test_an_auth_users_file_replaces_the_default_users(tmp_path: Path) -> None:
     users = tmp_path / "users.json"
     users.write_text(
         json.dumps(
-            {"basic": {"ann": "pw"}, "tickets": ["7T:good"], "bearer": ["8A:tok*"], "xsrf": ["session-1"]}
+            {"basic": {"ann": "p:w"}, "tickets": ["7T:good"], "bearer": ["8A:tok*"], "xsrf": ["session-1"]}
         )
     )
     with mock_in_thread(auth_users_file=users) as url:
         relation = f"{url}/api/v1/Relation/918"
         accepted = {
-            "Basic YW5uOnB3": 200,  # ann:pw
+            "Basic YW5uOnA6dw==": 200,  # ann:p:w (a password may hold a colon)
             "Basic dGplMDpUamUw": 401,  # the default user is gone
             "SOTicket 7T:good": 200,
             "SOTicket 7T:other": 401,

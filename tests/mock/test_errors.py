@@ -24,7 +24,14 @@ def test_a_missing_body_gives_400_entity_to_save_is_not_in_request_body(
     client: httpx.Client, content: bytes
 ) -> None:
     answer = client.put("/api/v1/Relation/918", content=content, headers={"Content-Type": "application/json"})
-    assert _is_vendor_error(answer, 400)["ErrorMessage"] == "Entity to save is not in request body."
+    error = _is_vendor_error(answer, 400)
+    assert (error["ErrorType"], error["ErrorMessage"]) == (
+        "ArgumentNullException",
+        "Entity to save is not in request body.",
+    )
+    assert error["Violations"] == [
+        {"Field": "body", "Problem": "missing" if content.strip() != b"null" else "null"}
+    ]
 
 
 def test_a_400_names_every_failing_field_not_only_the_first(client: httpx.Client) -> None:

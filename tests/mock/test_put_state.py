@@ -60,6 +60,7 @@ def test_the_server_sets_updated_date_and_updated_by_from_the_caller(client: htt
 def test_created_date_and_created_by_are_kept_from_the_first_write(client: httpx.Client) -> None:
     first = client.put("/api/v1/Relation/4242", json=SEED).json()
     assert first["CreatedBy"]["UserName"] == "tje0"
+    assert first["CreatedDate"] == first["UpdatedDate"] != SEED["CreatedDate"]  # created by this write
     second = client.put(
         "/api/v1/Relation/4242", json={**SEED, "CreatedDate": "2001-01-01T00:00:00"},
         headers={"Authorization": "Bearer 8A:other"},
