@@ -122,6 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--definition-ids", type=_ids, default=(), metavar="LIST",
         help="comma-separated ids of relation definitions that exist",
     )  # fmt: skip
+    parser.add_argument(
+        "--documented-truncation", action="store_true",
+        help="the server's documentation says text longer than a field's FieldLength is cut to it: accept "
+        "that cut (exactly the first FieldLength UTF-16 units, shown in the PUT answer) instead of a 400",
+    )  # fmt: skip
     parser.add_argument("--quiet", action="store_true", help="no progress display, only the summary")
     parser.add_argument("--list-checks", action="store_true", help="print the checks and exit")
     return parser
@@ -149,6 +154,7 @@ def parse_options(argv: list[str] | None = None) -> tuple[Options, argparse.Name
         contact_ids=args.contact_ids,
         person_ids=args.person_ids,
         definition_ids=args.definition_ids,
+        documented_truncation=args.documented_truncation,
     )
     return options, args
 

@@ -54,6 +54,11 @@ class Context:
     derived: dict[tuple[Any, ...], Sighting] = field(default_factory=dict)
     # The first two answers that showed different derived fields for the same references.
     derived_conflict: tuple[Sighting, Sighting, list[str]] | None = None
+    # False while a property sends derived fields on purpose (their answers prove nothing about
+    # consistency).
+    observing: bool = True
+    # What the properties want the report to say (lengths judged and where they came from, ...).
+    notes: list[str] = field(default_factory=list)
 
     def body(self, index: int = 0, **free: Any) -> dict[str, Any]:
         """A valid body on the pool's references, with the given free fields."""
@@ -104,7 +109,7 @@ class Context:
 
     def observe(self, exchange: Exchange, entity: Mapping[str, Any]) -> None:
         """Remember the derived fields shown for these references; note the first disagreement."""
-        if not same_value("int", entity.get("RelationId"), self.relation_id):
+        if not self.observing or not same_value("int", entity.get("RelationId"), self.relation_id):
             return
         key = tuple(entity.get(name) for name in (*REFERENCE_FIELDS, "Reversed"))
         values = {name: entity.get(name) for name in DERIVED_FIELDS if name in self.shape.kinds}

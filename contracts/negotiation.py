@@ -139,7 +139,7 @@ def negotiation_body(ctx: Context, drawn: tuple[dict[str, Any], str]) -> None:
     as_json, from_json = ctx.put(check, body)
     compared = without(ctx.shape.judged, SERVER_STAMPS)
     sends: list[tuple[str, Callable[[], Exchange]]] = [
-        (xml_type, lambda: _put_xml(ctx, body, xml_type)),
+        (xml_type, lambda: put_xml(ctx, body, xml_type)),
         (FORM, lambda: ctx.client.put_form(ctx.relation_id, body)),
         *(
             (media, lambda media=media: ctx.client.put_json(ctx.relation_id, body, content_type=media))
@@ -171,7 +171,7 @@ def negotiation_body(ctx: Context, drawn: tuple[dict[str, Any], str]) -> None:
             )
 
 
-def _put_xml(ctx: Context, body: Mapping[str, Any], xml_type: str) -> Exchange:
+def put_xml(ctx: Context, body: Mapping[str, Any], xml_type: str) -> Exchange:
     """The spec's XML (no namespace); if refused, once more in the namespace the server answers in
     (a .NET DataContractSerializer reads only its own namespace, and the spec names none)."""
     exchange = ctx.client.put_xml(ctx.relation_id, xml_document(XML_ROOT, body), content_type=xml_type)

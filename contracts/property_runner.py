@@ -1,9 +1,8 @@
 """Running the Hypothesis properties: each to its first violation, seeded, counted for progress.
 
-The properties live in `contracts.properties`, `.selection`, `.preconditions`, `.negotiation` and
-`.refusals`;
-this module pairs each with the strategy that draws its inputs, in the order they run (the derived
-fields last, so that they are judged over every answer the run has seen).
+The properties live in `contracts.properties`, `.selection`, `.preconditions`, `.negotiation`,
+`.lengths` and `.refusals`; this module pairs each with the strategy that draws its inputs, in the
+order they run (the derived fields last, so that they are judged over every answer the run has seen).
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from contracts.catalog import CHECKS, PROPERTY
 from contracts.client import XML, NoAnswer
 from contracts.context import Context
 from contracts.errors import ContractsError, NotApplicable, PropertyFailed
+from contracts.lengths import field_lengths, text_fidelity
 from contracts.negotiation import accept_fallback, negotiation_answer, negotiation_body, text_json
 from contracts.preconditions import clock, concurrency
 from contracts.properties import derived_fields, idempotence, persistence, replace, round_trip, updated_by
@@ -72,6 +72,8 @@ PROPERTIES = (
     Property("negotiation_answer", negotiation_answer, _with_xml_type),
     Property("text_json", text_json, _filled),
     Property("negotiation_body", negotiation_body, _with_xml_type),
+    Property("field_lengths", field_lengths, None),
+    Property("text_fidelity", text_fidelity, None),
     Property("accept_fallback", accept_fallback, None),
     Property("path_id_wins", path_id_wins, _filled),
     Property("derived_fields", derived_fields, _body),

@@ -51,6 +51,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     metavar="'NAME: VALUE'", help="extra request header (repeatable)")  # fmt: skip
     group.addoption("--contracts-strict", action="store_true", dest="contracts_strict",
                     help="fail on every promise, not only the vendor's documented ones")  # fmt: skip
+    group.addoption("--contracts-documented-truncation", action="store_true",
+                    dest="contracts_documented_truncation",
+                    help="accept text cut to FieldLength (the server documents it) besides 400")  # fmt: skip
 
 
 def _enabled(config: pytest.Config) -> bool:
@@ -126,6 +129,8 @@ def contract_run(pytestconfig: pytest.Config) -> RunResult:
         argv += ["--header", header]
     if pytestconfig.getoption("contracts_strict"):
         argv.append("--strict")
+    if pytestconfig.getoption("contracts_documented_truncation"):
+        argv.append("--documented-truncation")
     selected = pytestconfig.stash.get(_SELECTED, [])
     if selected:
         argv += ["--checks", ",".join(selected)]

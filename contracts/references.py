@@ -75,7 +75,8 @@ class ReferencePool:
 
     sets: tuple[Links, ...]
     origin: str
-    # Field name -> longest text the server stores (its FieldProperties' FieldLength), when known.
+    # Free text field -> the longest text the server stores: its FieldProperties' FieldLength, else
+    # the spec's documented length.
     lengths: Mapping[str, int] = field(default_factory=dict)
 
     def to_env(self) -> str:
@@ -98,6 +99,7 @@ def build_pool(
     person_ids: Iterable[tuple[int | None, int]] = (),
     definition_ids: Iterable[int] = (),
     sample: Mapping[str, Any] | None = None,
+    declared_lengths: Mapping[str, int] | None = None,
 ) -> tuple[ReferencePool, list[str]]:
     """The pool for one run, and notes for the report (ids that could not be used, fallbacks)."""
     notes: list[str] = []
@@ -137,7 +139,7 @@ def build_pool(
             "given): writing the spec sample's references; on a real tenant pass --contact-ids, "
             "--person-ids CONTACT:PERSON and --definition-ids of records that exist"
         )
-    lengths = _lengths(snapshot)
+    lengths = _lengths(snapshot, declared_lengths or {})
     return ReferencePool(tuple(dict.fromkeys(sets)), origin, lengths), notes
 
 
@@ -177,15 +179,24 @@ def _person(persons: Mapping[int, list[int]], contact: int) -> int:
     return known[0] if known else 0
 
 
-def _lengths(snapshot: Mapping[str, Any] | None) -> dict[str, int]:
-    properties = (snapshot or {}).get("FieldProperties")
+def announced_lengths(entity: Mapping[str, Any] | None) -> dict[str, int]:
+    """Field name -> the FieldLength an entity answer's FieldProperties announces (when above 0)."""
+    properties = (entity or {}).get("FieldProperties")
     if not isinstance(properties, Mapping):
         return {}
     out = {}
-    for name in FREE_FIELDS:
-        length = (
-            properties.get(name, {}).get("FieldLength") if isinstance(properties.get(name), Mapping) else None
-        )
+    for name, prop in properties.items():
+        length = prop.get("FieldLength") if isinstance(prop, Mapping) else None
         if isinstance(length, int) and not isinstance(length, bool) and length > 0:
-            out[name] = length
+            out[str(name)] = length
     return out
+
+
+def _lengths(snapshot: Mapping[str, Any] | None, declared: Mapping[str, int]) -> dict[str, int]:
+    """The lengths of the free text fields: announced by the server, else declared by the spec."""
+    announced = announced_lengths(snapshot)
+    return {
+        name: announced.get(name) or declared[name]
+        for name in FREE_FIELDS
+        if announced.get(name) or declared.get(name)
+    }

@@ -6,6 +6,7 @@ spec rather than from a second hand-kept list, so a spec change cannot leave the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,6 +26,7 @@ SERVER_SET = frozenset({"RelationId", "UpdatedDate", "UpdatedBy", "CreatedDate",
 UNDOCUMENTED = frozenset({"TableRight", "FieldProperties", "_Links", "ExtraFields", "CustomFields"})
 
 EMPTY_DATE = "0001-01-01T00:00:00"
+_AT_MOST = re.compile(r"\bAt most (\d+) characters", re.IGNORECASE)
 
 INT = "int"
 TEXT = "str"
@@ -44,6 +46,9 @@ class EntityShape:
     # a server may answer these instead of null for what `$select` left out.
     defaults: Mapping[str, Any] = field(default_factory=dict)
     carrier_defaults: Mapping[str, Any] = field(default_factory=dict)
+    # The longest text each field holds as the spec documents it (`x-field-length`, else "At most N
+    # characters" in its description): what the suite assumes when a server announces no FieldLength.
+    lengths: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -98,11 +103,13 @@ def entity_shape(spec: Mapping[str, Any]) -> EntityShape:
     carrier_defaults = {
         name: _default(schemas, prop, carrier_kinds[name]) for name, prop in associate["properties"].items()
     }
+    lengths = {name: _length(schemas, prop) for name, prop in entity["properties"].items()}
     return EntityShape(
         kinds=kinds,
         carrier_kinds=carrier_kinds,
         defaults={name: value for name, value in defaults.items() if value is not None},
         carrier_defaults={name: value for name, value in carrier_defaults.items() if value is not None},
+        lengths={name: length for name, length in lengths.items() if length},
     )
 
 
@@ -128,6 +135,17 @@ def _kind(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> str:
     if "properties" in schema and "additionalProperties" not in schema:
         return CARRIER
     return MAP
+
+
+def _length(schemas: Mapping[str, Any], schema: Mapping[str, Any]) -> int:
+    """A text field's documented length: `maxLength`, `x-field-length` or the description's "At most N"."""
+    schema = _resolve(schemas, schema)
+    for key in ("maxLength", "x-field-length"):
+        value = schema.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    found = _AT_MOST.search(str(schema.get("description") or ""))
+    return int(found[1]) if found else 0
 
 
 def _default(schemas: Mapping[str, Any], schema: Mapping[str, Any], kind: str) -> Any:

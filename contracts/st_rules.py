@@ -3,12 +3,13 @@
 Requests (`prepare_body`): generated references are mapped onto ids known to exist, so that valid
 data stays valid on a real tenant (a real SuperOffice refuses a relation to a contact it does not
 hold); valid data keeps `Reversed` inside a .NET short and text inside the lengths the server
-reports; XML bodies list their elements in alphabetical order (the order DataContractSerializer
-reads) and, for valid data, leave out nulls (XML has no null; absent is the empty value too).
-A generated `$select` (any string is valid) names real fields three times in four
-(`select_names`), so that `select_nulls_unselected` has selections to judge. When the server's
-own XML answers are in a namespace (a .NET DataContractSerializer reads only its own), XML bodies
-are written in it too (`with_namespace`).
+reports (in UTF-16 code units, as FieldLength counts them; the spec's when it reports none). XML
+bodies list their elements in alphabetical order (the order DataContractSerializer reads) and,
+for valid data, leave out nulls (XML has no null; absent is the empty value too). A generated
+`$select` (any string is valid) names real fields three times in four (`select_names`), so that
+`select_nulls_unselected` has selections to judge. When the server's own XML answers are in a
+namespace (a .NET DataContractSerializer reads only its own), XML bodies are written in it too
+(`with_namespace`).
 
 Findings set aside, each exactly for what it is for:
 - a 412 to valid data, only when its If-Unmodified-Since is a real HTTP-date that is not in the
@@ -32,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from contracts.references import DERIVED_FIELDS, FREE_FIELDS, REFERENCE_FIELDS, SHORT, Links, ReferencePool
+from contracts.texts import cut_utf16
 from contracts.values import parse_http_date
 
 INT32 = range(-(2**31), 2**31)
@@ -98,7 +100,7 @@ def prepare_body(
         for name in FREE_FIELDS:
             limit = pool.lengths.get(name)
             if limit and isinstance(body.get(name), str):
-                body[name] = body[name][:limit]
+                body[name] = cut_utf16(body[name], limit)
         if is_xml(media_type) or is_form(media_type):
             _drop_nulls(body)
     if is_xml(media_type):

@@ -3,9 +3,11 @@
 A body keeps one known set of references (see `contracts.references`) and varies the free fields:
 `Comment` is text, empty, `null` or left out; `Reversed` is 0, 1 or left out. Leaving a field out
 (or sending `null`) must give it its empty value, so replace semantics are exercised by every
-property. Text stays in the Basic Multilingual Plane without control characters or edge
-whitespace, so that the same value can travel as JSON, XML and form data; XML-special characters
-(`<`, `&`) are in on purpose.
+property. Text is drawn half the time from realistic values (`contracts.texts`: Norwegian, CJK,
+emoji, combining marks, edge whitespace, line breaks, XML-special characters, and a value at each
+common length up to the field's limit) and otherwise generated from any letters, marks, numbers,
+punctuation, symbols and spaces (astral planes included). It never holds a control character but
+tab, LF and CR, so that the same value can travel as JSON, XML and form data.
 """
 
 from __future__ import annotations
@@ -16,23 +18,33 @@ from hypothesis import strategies as st
 
 from contracts.references import ReferencePool
 from contracts.spec import CARRIER, UNDOCUMENTED, EntityShape
+from contracts.texts import realistic_texts
 
-_ALPHABET = st.characters(
-    categories=("L", "N", "P", "S"), include_characters=" ", max_codepoint=0xFFFF, exclude_characters="\x7f"
-)
+_ALPHABET = st.characters(categories=("L", "M", "N", "P", "S", "Zs"), include_characters="\t\n\r")
 NESTED_SELECTIONS = ("CreatedBy/AssociateId", "UpdatedBy/FullName")
 COMMENT_SIZE = 40
+# Comment's length when neither the server nor the spec gives one.
+DEFAULT_COMMENT_LENGTH = 2000
 _LEFT_OUT = object()
 
 
 def texts(max_size: int = COMMENT_SIZE) -> st.SearchStrategy[str]:
-    return st.text(_ALPHABET, max_size=max_size).map(str.strip)
+    """Generated text of at most `max_size` code points (each at most 2 UTF-16 units)."""
+    return st.text(_ALPHABET, max_size=max_size)
+
+
+def comments(limit: int) -> st.SearchStrategy[str]:
+    """Text for a field of `limit` UTF-16 units: a realistic value or a short generated one."""
+    return st.one_of(st.sampled_from(realistic_texts(limit)), texts(min(COMMENT_SIZE, limit // 2)))
+
+
+def _limit(pool: ReferencePool) -> int:
+    return pool.lengths.get("Comment", DEFAULT_COMMENT_LENGTH)
 
 
 def bodies(pool: ReferencePool, relation_id: int) -> st.SearchStrategy[dict[str, Any]]:
     """A PUT body: known references, the path id, and free fields that are set, empty or left out."""
-    size = min(COMMENT_SIZE, pool.lengths.get("Comment", COMMENT_SIZE))
-    comment = st.one_of(texts(size).filter(bool), texts(size), st.just(None), st.just(_LEFT_OUT))
+    comment = st.one_of(comments(_limit(pool)), st.just(None), st.just(_LEFT_OUT))
     reversed_ = st.sampled_from((0, 1, _LEFT_OUT))
 
     def build(drawn: tuple[Any, Any, Any]) -> dict[str, Any]:
@@ -48,8 +60,9 @@ def bodies(pool: ReferencePool, relation_id: int) -> st.SearchStrategy[dict[str,
 
 def filled_bodies(pool: ReferencePool, relation_id: int) -> st.SearchStrategy[dict[str, Any]]:
     """Bodies whose free fields all carry a value (for comparisons that need something to compare)."""
-    size = min(COMMENT_SIZE, pool.lengths.get("Comment", COMMENT_SIZE))
-    return st.tuples(st.sampled_from(pool.sets), texts(size).filter(bool), st.sampled_from((0, 1))).map(
+    return st.tuples(
+        st.sampled_from(pool.sets), comments(_limit(pool)).filter(bool), st.sampled_from((0, 1))
+    ).map(
         lambda drawn: {
             **drawn[0].body(),
             "RelationId": relation_id,

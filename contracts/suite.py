@@ -73,6 +73,7 @@ def _preflight(
             person_ids=options.person_ids,
             definition_ids=options.definition_ids,
             sample=sample if isinstance(sample, dict) else None,
+            declared_lengths=shape.lengths,
         )
     except ValueError as exc:
         raise UsageError(f"{exc}: pass --contact-ids and --definition-ids") from exc
@@ -156,6 +157,7 @@ def _run_properties(
         )
         result.outcomes[prop.name] = outcome
         reporter.done(stage, "✗" if outcome.failures else "✓")
+    result.notes += context.notes
     if context.has_get is False and any(CHECKS[name].engine == PROPERTY for name in selected):
         result.notes.append("the server offers no GET: what a PUT stored was judged by its answers alone")
 

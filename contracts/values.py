@@ -20,6 +20,7 @@ from contracts.spec import BOOL, CARRIER, DATE, INT, MAP, TEXT, UNDOCUMENTED, En
 
 XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 ABSENT = object()  # an XML element that is not there at all
+_CR = {"\r": "&#13;"}
 
 
 def parse_instant(value: Any) -> datetime | None:
@@ -165,7 +166,7 @@ def xml_matches(kind: str, json_value: Any, xml_value: Any, shape: EntityShape) 
     if isinstance(xml_value, dict):
         return False
     if kind == TEXT:
-        return (json_value or "") == xml_value
+        return _lines(json_value or "") == _lines(xml_value)
     if kind == INT:
         return _as_int(json_value) == _as_int(xml_value.strip())
     if kind == BOOL:
@@ -185,19 +186,25 @@ def xml_document(root: str, values: Mapping[str, Any], *, namespace: str | None 
 
     Elements come in ordinal (alphabetical) order: .NET's DataContractSerializer reads members in
     that order and skips any element that comes out of it. `null` values are left out (the field's
-    empty value either way).
+    empty value either way). A CR is written `&#13;`: a parser turns a literal one into LF.
     """
     parts = [f"<{root} xmlns={quoteattr(namespace)}>" if namespace else f"<{root}>"]
     for name, value in sorted(values.items()):
         if value is None:
             continue
         text = str(value).lower() if isinstance(value, bool) else str(value)
-        parts.append(f"<{name}>{escape(text)}</{name}>")
+        parts.append(f"<{name}>{escape(text, _CR)}</{name}>")
     parts.append(f"</{root}>")
     return "".join(parts).encode()
 
 
 # --- helpers ---------------------------------------------------------------------------------------
+
+
+def _lines(text: str) -> str:
+    """XML 1.0 end-of-line handling: a parser reads a literal CR or CRLF as LF, so an XML answer that
+    writes CR literally (not as `&#13;`) says the same as the JSON one."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _textual(value: Any) -> bool:

@@ -51,3 +51,12 @@ def test_a_selected_check_without_an_outcome_fails_and_one_not_run_is_skipped() 
         judge_check("round_trip", result)
     with pytest.raises(pytest.skip.Exception, match="not run"):
         judge_check("missing_body", result)
+
+
+def test_a_documented_truncation_reaches_the_suite_from_pytest() -> None:
+    silent = next(broken for broken in BROKEN if broken.name == "silent_truncation")
+    with serve(silent.app()) as url:
+        plain = _pytest("--url", url, "-k", "field_lengths")
+        documented = _pytest("--url", url, "-k", "field_lengths", "--contracts-documented-truncation")
+    assert plain.returncode == 1 and "silently cut to FieldLength" in plain.stdout, plain.stdout
+    assert documented.returncode == 0, documented.stdout + documented.stderr

@@ -69,6 +69,20 @@ def test_xml_documents_escape_their_text() -> None:
     )
 
 
+def test_xml_documents_keep_a_carriage_return_that_a_parser_would_turn_into_a_line_feed() -> None:
+    body = xml_document("R", {"Comment": "a\r\nb \"q\" 'æ'"})
+    assert body == "<R><Comment>a&#13;\nb \"q\" 'æ'</Comment></R>".encode()
+    assert parse_xml(body)[1]["Comment"] == "a\r\nb \"q\" 'æ'"
+
+
+def test_an_xml_answer_that_writes_cr_literally_says_the_same_as_json_but_a_lost_break_does_not() -> None:
+    _, values = parse_xml(b"<R><Comment>one\r\ntwo\rthree</Comment></R>")
+    assert values["Comment"] == "one\ntwo\nthree"  # XML 1.0 end-of-line handling
+    assert xml_matches(TEXT, "one\r\ntwo\rthree", values["Comment"], SHAPE)
+    assert not xml_matches(TEXT, "one\r\ntwo\rthree", "one two three", SHAPE)
+    assert not xml_matches(TEXT, " padded ", "padded", SHAPE)
+
+
 def test_curl_commands_survive_the_shell() -> None:
     command = curl_command(
         "PUT", "http://h/x?a=1&b=2", [("Content-Type", "application/json")], '{"C": "it\'s"}'
@@ -84,7 +98,7 @@ PROPERTY_NAMES = (
     "round_trip", "replace", "persistence", "idempotence", "derived_fields", "select", "select_put_back",
     "concurrency", "clock",
     "updated_by", "mandatory_references", "missing_body", "auth_required", "negotiation_answer", "text_json",
-    "negotiation_body", "accept_fallback", "path_id_wins",
+    "negotiation_body", "field_lengths", "text_fidelity", "accept_fallback", "path_id_wins",
 )  # fmt: skip
 SCHEMATHESIS_NAMES = (
     "not_a_server_error", "status_code_conformance", "content_type_conformance",

@@ -12,8 +12,10 @@ import pytest
 from contracts.cli import main, parse_options
 from contracts.results import FAILED, NOT_APPLICABLE, NOT_RUN, PASSED, WARNED, RunResult
 from contracts.suite import run_suite
+from mockserver import Settings, create_app
 from tests.contracts.conftest import QUICK
-from tests.servers.broken import BROKEN, Broken
+from tests.servers.asgi import Exchange, Reply, Rewrite
+from tests.servers.broken import BROKEN, Broken, props
 from tests.servers.realistic import realistic_app
 from tests.servers.runner import serve
 
@@ -53,6 +55,13 @@ def test_a_realistic_superoffice_passes_strictly_with_nothing_to_warn_about(real
     result = _run(realistic_url, "--strict")
     assert result.ok and not result.warnings, _findings(result)
     assert any("from the relation under test" in note for note in result.notes), result.notes
+    # Its own Comment length (1000, the spec says 2000), read from its FieldProperties.
+    assert "field_lengths: Comment judged at 1000 UTF-16 units, from FieldProperties" in result.notes
+    assert any("ActiveText (255)" in note and "the server derives them" in note for note in result.notes)
+
+
+def _broken(name: str) -> Broken:
+    return next(broken for broken in BROKEN if broken.name == name)
 
 
 def test_a_server_without_get_passes_the_properties_and_gets_its_relation_back(
@@ -143,3 +152,57 @@ def test_path_id_wins_is_left_out_against_a_url_unless_strict(realistic_url: str
     assert "--strict" in (loose.outcomes["path_id_wins"].reason or "")
     assert strict.outcomes["path_id_wins"].status == PASSED
     assert WARNED not in {outcome.status for outcome in strict.outcomes.values()}
+
+
+@pytest.mark.parametrize("name", ["length_500", "silent_truncation", "latin1_mangled"])
+def test_the_default_run_catches_each_server_that_fails_on_real_text_without_strict(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = _broken(name)
+    with serve(broken.app()) as url:
+        code = main(["--url", url, *QUICK, "--phases", "examples"])
+    out = capsys.readouterr().out
+    assert code == 1, out
+    assert all(f"✗ {check} " in out for check in broken.caught_by), out
+
+
+def test_a_cut_to_field_length_passes_only_when_documented_and_only_at_the_announced_length() -> None:
+    with serve(_broken("silent_truncation").app()) as url:
+        silent = _run(url, *props("field_lengths"))
+        documented = _run(url, *props("field_lengths"), "--documented-truncation")
+    assert silent.outcomes["field_lengths"].status == FAILED
+    assert "silently cut to FieldLength" in silent.failures[0].title
+    assert "--documented-truncation" in silent.failures[0].expected
+    assert documented.ok, _findings(documented)
+    with serve(_broken("truncated_below_announced").app()) as url:
+        below = _run(url, *props("field_lengths"), "--documented-truncation")
+    assert below.outcomes["field_lengths"].status == FAILED, _findings(below)
+
+
+def _no_field_properties(exchange: Exchange, reply: Reply) -> Reply:
+    entity = reply.json() if reply.status == 200 and "json" in reply.media_type else None
+    if isinstance(entity, dict) and "FieldProperties" in entity:
+        entity["FieldProperties"] = {}
+        reply.set_json(entity)
+    return reply
+
+
+def test_without_field_properties_the_spec_lengths_are_used_and_the_report_says_so() -> None:
+    app = Rewrite(create_app(Settings(quiet=True)), on_response=_no_field_properties)
+    with serve(app) as url:
+        result = _run(url, *props("field_lengths"))
+    assert result.ok, _findings(result)
+    assert any(
+        "Comment judged at 2000 UTF-16 units, from the spec: the server announces no FieldLength" in note
+        for note in result.notes
+    ), result.notes
+
+
+def test_derived_names_are_judged_only_where_the_server_stores_them_and_only_when_strict(
+    mock_url: str,
+) -> None:
+    loose = _run(mock_url, *props("field_lengths"))
+    strict = _run(mock_url, *props("field_lengths", "derived_fields"), "--strict")
+    assert loose.ok and strict.ok and not strict.warnings, _findings(loose) + _findings(strict)
+    assert any("SourceContactName (255)" in note and "--strict probes" in note for note in loose.notes)
+    assert any("SourceContactName (255)" in note and "stores them as sent" in note for note in strict.notes)

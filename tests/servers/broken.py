@@ -50,6 +50,20 @@ from tests.servers.breaks import (
     xml_comment_differs,
     xml_refused,
 )
+from tests.servers.text_breaks import (
+    FIELD_LENGTHS,
+    emoji_500,
+    form_latin1,
+    latin1_mangled,
+    length_500,
+    narrow_column_500,
+    nfc_normalized,
+    question_marks,
+    trims_whitespace,
+    truncating,
+    understated_length,
+    unnamed_refusal,
+)
 
 
 def _mock() -> ASGIApp:
@@ -95,6 +109,7 @@ def props(*names: str) -> tuple[str, ...]:
 
 SCHEMATHESIS_QUICK = ("--checks", "schemathesis", "--phases", "examples,fuzzing")
 STRICT = ("--strict",)
+TEXT = props("field_lengths", "text_fidelity")
 
 BROKEN = (
     Broken("server_error", "no 5xx for valid input", _wrap(comment_500), ("not_a_server_error",),
@@ -149,6 +164,10 @@ BROKEN = (
            _stateful(ZeroReferences), ("mandatory_references",), props("mandatory_references")),
     Broken("body_id_wins", "the path id identifies the relation (our choice)",
            _wrap(on_response=body_id_wins), ("path_id_wins",), (*props("path_id_wins"), *STRICT)),
+    Broken("understated_field_length", "FieldLength is the longest text stored (our choice)",
+           _wrap(on_response=understated_length), ("field_lengths",), (*props("field_lengths"), *STRICT)),
+    Broken("unnamed_refusal", "a 400 past FieldLength is in the vendor's shape, naming the field (ours)",
+           _wrap(on_response=unnamed_refusal), ("field_lengths",), (*props("field_lengths"), *STRICT)),
     Broken("strict_accept", "an unmatched Accept falls back to JSON (framework)", _wrap(strict_accept),
            ("accept_fallback",), (*props("accept_fallback"), *STRICT)),
     # Each breaks what one suppression of contracts/st_rules.py sets aside, to show it sets aside no more.
@@ -168,4 +187,25 @@ BROKEN = (
     Broken("garbage_404_body", "a 404 body is the error shape or Web API's own",
            _wrap(on_response=garbage_404), ("response_schema_conformance",),
            ("--checks", "response_schema_conformance", "--phases", "fuzzing", *STRICT)),
+    # Text as real data has it (issue 14): each is caught in the default run, without --strict.
+    Broken("length_500", "text past FieldLength gives 400, not SQL Server's 500", _wrap(length_500),
+           ("field_lengths",), TEXT),
+    Broken("narrow_column_500", "text up to the announced FieldLength is stored (a 255 column behind 2000)",
+           _wrap(narrow_column_500), ("field_lengths",), TEXT),
+    Broken("silent_truncation", "text past FieldLength is refused, not cut to it without a word",
+           _wrap(truncating(FIELD_LENGTHS.get)), ("field_lengths",), TEXT),
+    Broken("truncated_below_announced", "text up to the announced FieldLength is stored whole",
+           _wrap(truncating(lambda name: 255 if name == "Comment" else None)), ("field_lengths",), TEXT),
+    Broken("latin1_mangled", "non-ASCII text is stored as sent (not UTF-8 read as Latin-1)",
+           _wrap(latin1_mangled), ("field_lengths", "text_fidelity"), TEXT),
+    Broken("question_marks", "CJK and emoji are stored as sent (not as '?')", _wrap(question_marks),
+           ("field_lengths", "text_fidelity"), TEXT),
+    Broken("form_latin1", "a form body's non-ASCII text is read as UTF-8", _wrap(form_latin1),
+           ("field_lengths", "text_fidelity"), TEXT),
+    Broken("emoji_500", "characters outside the BMP are stored, not a 500", _wrap(emoji_500),
+           ("field_lengths", "text_fidelity"), TEXT),
+    Broken("trims_whitespace", "leading and trailing whitespace is kept", _wrap(trims_whitespace),
+           ("text_fidelity",), TEXT),
+    Broken("nfc_normalized", "combining marks are stored as sent (no Unicode normalization)",
+           _wrap(nfc_normalized), ("text_fidelity",), TEXT),
 )  # fmt: skip

@@ -10,6 +10,8 @@ against it (and with nothing to warn about):
 - `$select` leaves value types at their .NET defaults (0, `0001-01-01T00:00:00`), not null;
 - XML bodies read as DataContractSerializer reads them: only in its DataContract namespace, and an
   element out of alphabetical order is skipped; XML answers in that namespace under another root;
+- a tenant whose Comment column holds 1,000 characters (the mock's 2,000): FieldProperties announces
+  it, and a longer Comment in JSON, XML or form data is refused with 400 naming the field;
 - dates with seven fractional digits and no offset, TableRight/FieldProperties first and _Links
   last, a null CreatedBy, FieldRight masks named "Update", `_Links` kept under `$select`, no
   Last-Modified on PUT, an HTML 401, no CORS, no `Prefer`, no `/__admin`.
@@ -54,6 +56,8 @@ CONTACTS = {
 PERSONS = {272: (381, "Feil-Kessler"), 492: (262, "Fisher LLC"), 374: (380, "Reynolds-Rolfson"),
            979: (95, "Renner-Gulgowski"), 70: (7, "Tje Olsen")}  # fmt: skip
 DEFINITIONS = {47: ("non", "voluptatem"), 77: ("illum", "animi"), 5: ("Supplier of", "Customer of")}
+# This tenant's Comment column (UTF-16 code units, as .NET and nvarchar count them).
+COMMENT_LENGTH = 1000
 
 
 def realistic_app(*, with_get: bool = True) -> ASGIApp:
@@ -106,21 +110,27 @@ def _request(exchange: Exchange) -> Reply | None:
                 400, "SerializationException", f"Expecting element in namespace '{DATACONTRACT}'."
             )
         exchange.body = _datacontract_order(exchange.body)
-    references = _references(media, exchange.body)
+    data = _read(media, exchange.body)
+    references = _references(data) if data is not None else None
     problem = _reference_problem(references) if references is not None else None
     if problem:
         return error_reply(400, "SoException", problem)
+    comment = (data or {}).get("comment")
+    if isinstance(comment, str) and len(comment.encode("utf-16-le", "surrogatepass")) // 2 > COMMENT_LENGTH:
+        return error_reply(
+            400, "ValidationException", f"Comment is longer than its {COMMENT_LENGTH} characters."
+        )
     return None
 
 
-def _references(media: str, body: bytes) -> dict[str, Any] | None:
-    """The reference fields of a body as the server reads them; None when it cannot be read."""
+def _read(media: str, body: bytes) -> dict[str, Any] | None:
+    """A body's properties as the server reads them (names lower-cased); None when it cannot be read."""
     try:
         if "json" in media:
             data = json.loads(body)
         elif "xml" in media:
             root = ET.fromstring(body)
-            data = {child.tag.rsplit("}", 1)[-1]: (child.text or "").strip() for child in root}
+            data = {child.tag.rsplit("}", 1)[-1]: child.text or "" for child in root}
         elif "x-www-form-urlencoded" in media:
             data = dict(parse_qsl(body.decode(), keep_blank_values=True))
         else:
@@ -129,12 +139,16 @@ def _references(media: str, body: bytes) -> dict[str, Any] | None:
         return None
     if not isinstance(data, dict):
         return None
-    lowered = {str(key).lower(): value for key, value in data.items()}
+    return {str(key).lower(): value for key, value in data.items()}
+
+
+def _references(lowered: dict[str, Any]) -> dict[str, Any] | None:
+    """The reference fields of a body; None when one has the wrong type."""
     out: dict[str, Any] = {}
     for name in ("SourceContactId", "SourcePersonId", "DestinationContactId", "DestinationPersonId",
                  "RelationDefinitionId"):  # fmt: skip
         value = lowered.get(name.lower())
-        if value in (None, ""):
+        if value is None or (isinstance(value, str) and not value.strip()):
             out[name] = 0
         elif isinstance(value, int) and not isinstance(value, bool):
             out[name] = value
@@ -178,7 +192,7 @@ def _datacontract_order(body: bytes) -> bytes:
             root.remove(child)
         else:
             last = local
-    return ET.tostring(root, encoding="utf-8")
+    return ET.tostring(root, encoding="utf-8").replace(b"\r", b"&#13;")  # ElementTree writes CR as is
 
 
 def _response(exchange: Exchange, reply: Reply) -> Reply:
@@ -215,6 +229,8 @@ def _entity(entity: dict[str, Any], exchange: Exchange) -> dict[str, Any]:
             name: {**prop, "FieldRight": {"Mask": "Update", "Reason": ""}} if isinstance(prop, dict) else prop
             for name, prop in out["FieldProperties"].items()
         }
+        if isinstance(out["FieldProperties"].get("Comment"), dict):
+            out["FieldProperties"]["Comment"]["FieldLength"] = COMMENT_LENGTH
     if selection:
         if out.get("RelationId"):
             base = f"https://sod.example.com/Cust12345/api/v1/Relation/{out['RelationId']}/"
