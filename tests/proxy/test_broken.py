@@ -45,14 +45,29 @@ EXPECTED = {
     "precondition_before_routing": ({"route-first"}, "path", False),
     "nulls_refused": ({"accepted-before"}, "body", False),
     "garbage_404_body": ({"response-body"}, None, False),
+    "length_500": ({"response-status"}, "status", False),
+    "narrow_column_500": ({"response-status"}, "status", False),
+    "emoji_500": ({"response-status"}, "status", False),
+    "silent_truncation": ({"round-trip"}, "body/Comment", False),
+    "truncated_below_announced": ({"round-trip"}, "body/Comment", False),
+    "latin1_mangled": ({"round-trip"}, "body/Comment", False),
+    "question_marks": ({"round-trip"}, "body/Comment", False),
+    "form_latin1": ({"round-trip"}, "body/Comment", False),
+    "trims_whitespace": ({"round-trip"}, "body/Comment", False),
+    "nfc_normalized": ({"round-trip"}, "body/Comment", False),
 }
+# Broken only in what the suite checks under --strict (our choice): a FieldLength announced lower than
+# what is stored, a 400 that names no field. Ordinary traffic shows the proxy nothing to judge there.
+NOT_SEEN_BY_THE_PROXY = {"understated_field_length", "unnamed_refusal"}
 
 
 def test_every_broken_server_has_an_expectation() -> None:
-    assert sorted(EXPECTED) == sorted(b.name for b in BROKEN)
+    assert sorted([*EXPECTED, *NOT_SEEN_BY_THE_PROXY]) == sorted(b.name for b in BROKEN)
 
 
-@pytest.mark.parametrize("broken", BROKEN, ids=[b.name for b in BROKEN])
+@pytest.mark.parametrize(
+    "broken", [b for b in BROKEN if b.name in EXPECTED], ids=[b.name for b in BROKEN if b.name in EXPECTED]
+)
 def test_the_proxy_names_the_broken_promise(broken: Broken) -> None:
     checks, location, slow = EXPECTED[broken.name]
     with serve(broken.app()) as upstream, proxy_in_thread(upstream) as proxy:
@@ -60,6 +75,7 @@ def test_the_proxy_names_the_broken_promise(broken: Broken) -> None:
             traffic.valid(client)
             traffic.int32_edges(client)
             traffic.invalid(client)
+            traffic.too_long(client)
             traffic.refused_by_a_tenant(client)
             if slow:
                 traffic.a_second_later(client)
