@@ -90,15 +90,29 @@ def name_tree(schema: Mapping[str, Any]) -> NameTree:
     }
 
 
-def with_schema_names(value: Any, names: NameTree) -> Any:
+def with_schema_names(value: Any, names: NameTree, renamed: list[str], at: str = "") -> Any:
     """`{"comment": 1}` -> `{"Comment": 1}`: Json.NET matches property names in any case (its default);
-    a name given twice in different cases keeps the last value, as a repeated key does."""
+    a name given twice in different cases keeps the last value, as a repeated key does. The paths of
+    renamed properties are added to `renamed`."""
     if not names or not isinstance(value, dict):
         return value
     out: dict[str, Any] = {}
     for key, item in value.items():
         name, members = names.get(key.lower(), (key, {}))
-        out[name] = with_schema_names(item, members)
+        if name != key:
+            renamed.append(f"{at}{name}")
+        out[name] = with_schema_names(item, members, renamed, f"{at}{name}/")
+    return out
+
+
+def without(value: dict[str, Any], path: str) -> dict[str, Any]:
+    """A copy of the body without the property at `path` (`CreatedBy/ExtraFields`)."""
+    head, _, rest = path.partition("/")
+    out = dict(value)
+    if rest and isinstance(out.get(head), dict):
+        out[head] = without(out[head], rest)
+    else:
+        out.pop(head, None)
     return out
 
 
@@ -151,11 +165,25 @@ class BodyReader:
                 raise ApiError(
                     400, "ArgumentNullException", MISSING_BODY, violations=[Violation("body", "null")]
                 )
-            body = with_schema_names(body, self._names[media])
+            renamed: list[str] = []
+            body = self._names_as_json_net_binds_them(body, media, renamed)
         problems = self._validators[media].violations(body) + self._too_long(body)
         if problems:
             raise ApiError.invalid(problems)
         return Body(media, body)
+
+    def _names_as_json_net_binds_them(self, body: Any, media: str, renamed: list[str]) -> Any:
+        """Case-variant names bind to their properties; one whose value then does not fit is treated
+        as the unknown property the spec takes it for (Json.NET's binder records the failed conversion
+        and goes on without it), so a body the spec accepts is never refused for it."""
+        named = with_schema_names(body, self._names[media], renamed)
+        if not renamed or not isinstance(named, dict):
+            return named
+        failing = {problem.field for problem in self._validators[media].violations(named)}
+        for path in renamed:
+            if any(field == path or field.startswith(f"{path}/") for field in failing):
+                named = without(named, path)
+        return named
 
     def _too_long(self, body: Any) -> list[Violation]:
         """Text longer than its field's FieldLength, counted in UTF-16 code units as .NET and SQL

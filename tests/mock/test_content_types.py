@@ -208,3 +208,17 @@ def test_a_form_body_past_the_field_limit_or_malformed_gives_400(client: httpx.C
     )
     assert answer.status_code == 400
     assert answer.json()["ErrorType"] == "FormatException"
+
+
+def test_a_case_variant_name_whose_value_does_not_fit_is_an_ignored_unknown_property(
+    client: httpx.Client,
+) -> None:
+    # The spec takes `extrafields` for an unknown (allowed) property; Json.NET would bind it to ExtraFields,
+    # fail to convert the value, record that and go on: either way the body is accepted.
+    answer = client.put(
+        "/api/v1/Relation/918", json={**REFS, "comment": "kept", "CreatedBy": {"extrafields": {"y": 5}}}
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["Comment"] == "kept"
+    wrong = client.put("/api/v1/Relation/918", json={**REFS, "Comment": 5})  # the exact name is still checked
+    assert wrong.status_code == 400
