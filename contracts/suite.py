@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from contracts import proxied
 from contracts.catalog import CHECKS, PROPERTY, SCHEMATHESIS
 from contracts.client import XML, RelationClient
 from contracts.context import NO_GET, Context
@@ -44,6 +45,7 @@ def run_suite(options: Options, reporter: Reporter | None = None) -> RunResult:
         label = base_url if options.url else f"the embedded mock at {base_url}"
         result = RunResult(target=label, seed=options.seed, strict=options.strict or options.embedded)
         context = _preflight(options, base_url, shape, sample, result)
+        behind_proxy = proxied.start(options)
         reporter.start(label)
         try:
             _run_properties(context, options, selected, result, reporter)
@@ -52,6 +54,8 @@ def run_suite(options: Options, reporter: Reporter | None = None) -> RunResult:
             reporter.close()
             _restore(context, result)
             context.client.close()
+        if behind_proxy:
+            proxied.collect(options, result)
     _mark_enforced(result, options)
     result.elapsed = time.monotonic() - started
     return result
