@@ -79,11 +79,16 @@ def test_the_answer_carries_table_right_field_properties_and_absolute_links(clie
     body = client.put("/api/v1/Relation/918", json=SEED).json()
     assert body["TableRight"] == {"Mask": "FULL", "Reason": ""}
     assert body["FieldProperties"]["Comment"]["FieldType"] == "System.String"
-    assert body["_Links"] == {
-        "Self": f"{client.base_url}/api/v1/Relation/918".replace("http://", "http://"),
-        "Archive": f"{client.base_url}/api/v1/Relation",
-    }
+    base = str(client.base_url).rstrip("/")
+    assert base.startswith("http://127.0.0.1:")
+    assert body["_Links"] == {"Self": f"{base}/api/v1/Relation/918", "Archive": f"{base}/api/v1/Relation"}
     assert list(body)[-3:] == ["TableRight", "FieldProperties", "_Links"]
+    # Absolute URLs from the request's Host, as a tenant behind its own host name writes them.
+    behind = client.get("/api/v1/Relation/918", headers={"Host": "crm.example:8443"}).json()["_Links"]
+    assert behind == {
+        "Self": "http://crm.example:8443/api/v1/Relation/918",
+        "Archive": "http://crm.example:8443/api/v1/Relation",
+    }
 
 
 def test_the_store_starts_with_the_spec_sample_and_reset_restores_it(client: httpx.Client) -> None:
