@@ -16,7 +16,8 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator
-from email.utils import formatdate
+from datetime import UTC, datetime
+from email.utils import formatdate, parsedate_to_datetime
 
 import orjson
 import uvicorn
@@ -84,3 +85,19 @@ class DateHeaderMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_dated)
+
+
+def http_date(value: str | None) -> datetime | None:
+    """An HTTP-date in any of RFC 9110's three forms, in UTC; None when absent or unparsable (a
+    precondition with such a date is ignored, as RFC 9110 §13.1.4 has it)."""
+    if not value:
+        return None
+    try:  # IMF-fixdate first: email.utils would read the year 0050 as 2050
+        return datetime.strptime(value.strip(), "%a, %d %b %Y %H:%M:%S GMT").replace(tzinfo=UTC)
+    except ValueError:
+        pass
+    try:  # RFC 850 and asctime
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)

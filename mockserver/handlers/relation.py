@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -24,26 +24,12 @@ from mockserver.errors import ApiError, Violation
 from mockserver.negotiation import Negotiator
 from mockserver.prefer import Preferences, preferences
 from mockserver.projection import apply_select, parse_select
+from mockserver.protocol import http_date
 from mockserver.responses import ENTITY_ROOT, ERROR_ROOT, answer, error_answer
 from mockserver.spec import GET_OPERATION, PUT_OPERATION, OperationModel, SpecModel
 from mockserver.store import Store
 
 INT32 = (-(2**31), 2**31 - 1)
-
-
-def http_date(value: str | None) -> datetime | None:
-    """An HTTP-date in any of RFC 9110's three forms; None when absent or unparsable (then ignored)."""
-    if not value:
-        return None
-    try:  # IMF-fixdate first: email.utils would read the year 0050 as 2050
-        return datetime.strptime(value.strip(), "%a, %d %b %Y %H:%M:%S GMT").replace(tzinfo=UTC)
-    except ValueError:
-        pass
-    try:  # RFC 850 and asctime
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def last_modified(stored: dict[str, Any]) -> dict[str, str]:

@@ -30,6 +30,7 @@ from mockserver.entity import EntityModel
 from mockserver.errors import ApiError
 from mockserver.journal import NOTE, SECRET_HEADERS
 from mockserver.negotiation import Negotiator, media_type
+from mockserver.protocol import http_date
 from mockserver.proxy.findings import RESPONSE, Finding
 from mockserver.proxy.history import History
 from mockserver.proxy.openapi_check import TrafficChecker
@@ -38,7 +39,7 @@ from mockserver.proxy.recorder import Recording
 from mockserver.proxy.report import print_summary, write_report
 from mockserver.proxy.routing import ProxyRouter, Route, Routes
 from mockserver.proxy.upstream import Answer, Upstream
-from mockserver.proxy.values import Shape, http_date
+from mockserver.proxy.values import Shape
 from mockserver.proxy.violations import Secrets, ViolationLog, as_dict, clean, log_lines
 from mockserver.proxy.wire import read_body, send_answer, send_error, violation_error
 from mockserver.proxy.xmlvalues import root_namespace

@@ -28,9 +28,10 @@ from typing import Any
 
 import orjson
 
+from mockserver.protocol import http_date
 from mockserver.proxy.findings import RESPONSE, Finding
 from mockserver.proxy.promises import Exchange, Outcome
-from mockserver.proxy.values import Shape, http_date, instant, second, show
+from mockserver.proxy.values import Shape, instant, second, show
 
 MAX_RELATIONS = 10_000
 MAX_ACCEPTED = 1_000

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from mockserver.protocol import http_date
 from mockserver.proxy.findings import RESPONSE, Finding
-from mockserver.proxy.values import MANDATORY, Shape, http_date, instant, second, show
+from mockserver.proxy.values import MANDATORY, Shape, instant, second, show
 
 AHEAD = timedelta(seconds=5)  # UpdatedDate may lead the answer's Date by clock granularity only
 BACKDATED = timedelta(seconds=60)

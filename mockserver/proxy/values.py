@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from mockserver.entity import COMPUTED, EntityModel, parse_date
@@ -36,21 +35,6 @@ def instant(value: Any) -> datetime | None:
 
 def second(moment: datetime) -> datetime:
     return moment.replace(microsecond=0)
-
-
-def http_date(value: str | None) -> datetime | None:
-    """An HTTP-date in any of RFC 9110's forms; None when absent or unparsable."""
-    if not value:
-        return None
-    try:  # IMF-fixdate first: email.utils would read the year 0047 as 2047
-        return datetime.strptime(value.strip(), "%a, %d %b %Y %H:%M:%S GMT").replace(tzinfo=UTC)
-    except ValueError:
-        pass
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def as_int(value: Any) -> Any:
