@@ -14,8 +14,6 @@ FAILED = "failed"
 WARNED = "warned"
 NOT_RUN = "not run"
 NOT_APPLICABLE = "not applicable"
-# Kept for callers of the previous result API: "did not pass or fail".
-SKIPPED = NOT_RUN
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,6 @@ from typing import Any
 from mockserver.spec import SpecModel
 
 EMPTY_DATE = "0001-01-01T00:00:00"
-# Set by the server on every write; a body's values for them are ignored.
-SERVER_OWNED = frozenset({"RelationId", "UpdatedDate", "UpdatedBy", "CreatedDate", "CreatedBy"})
 # Computed on every answer, never stored.
 COMPUTED = ("TableRight", "FieldProperties", "_Links")
 FULL_RIGHT = {"Mask": "FULL", "Reason": ""}
@@ -64,9 +62,7 @@ class EntityModel:
 
     kinds: Mapping[str, str]
     stored: tuple[str, ...]
-    writable: tuple[str, ...]
     field_properties: Mapping[str, Any]
-    by_lower: Mapping[str, str]
 
     @classmethod
     def from_spec(cls, spec: SpecModel) -> EntityModel:
@@ -85,9 +81,7 @@ class EntityModel:
         return cls(
             kinds=kinds,
             stored=stored,
-            writable=tuple(name for name in stored if name not in SERVER_OWNED),
             field_properties=field_properties,
-            by_lower={name.lower(): name for name in props},
         )
 
     def empty(self, name: str) -> Any:
@@ -141,7 +135,3 @@ class EntityModel:
         self_url = f"{base_url}/api/v1/Relation/{stored['RelationId']}"
         out["_Links"] = {"Self": self_url, "Archive": f"{base_url}/api/v1/Relation"}
         return out
-
-    def canonical(self, name: str) -> str | None:
-        """The spec's spelling of a property name given in any case."""
-        return self.by_lower.get(name.lower())

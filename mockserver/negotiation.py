@@ -14,22 +14,15 @@ from functools import lru_cache
 
 from mockserver.errors import ApiError
 
-JSON = "json"
-XML = "xml"
-
 
 def media_type(header: str) -> str:
     """`application/JSON; charset=utf-8` -> `application/json`."""
     return header.partition(";")[0].strip().lower()
 
 
-def syntax(media: str) -> str | None:
-    """Whether a media type is written as JSON or XML (None: neither)."""
-    if media.endswith("/json") or media.endswith("+json"):
-        return JSON
-    if media.endswith("/xml") or media.endswith("+xml"):
-        return XML
-    return None
+def is_xml(media: str) -> bool:
+    """Whether a media type is written as XML (`application/xml`, `text/xml`, `...+xml`)."""
+    return media.endswith("/xml") or media.endswith("+xml")
 
 
 class Negotiator:
@@ -88,4 +81,4 @@ class Negotiator:
         """For error answers: XML when the answer would be XML, else JSON (never a 406 for an error)."""
         matched = self._accepted(accept) if accept.strip() else None
         chosen = matched or self._fallback(content_type)
-        return chosen if syntax(chosen) == XML else "application/json"
+        return chosen if is_xml(chosen) else "application/json"

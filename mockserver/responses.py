@@ -10,14 +10,14 @@ from starlette.responses import Response
 
 from mockserver import xmlcodec
 from mockserver.errors import ApiError
-from mockserver.negotiation import XML, syntax
+from mockserver.negotiation import is_xml
 
 ENTITY_ROOT = "ContactRelationEntity"
 ERROR_ROOT = "Error"
 
 
 def encode(body: Any, media: str, root: str) -> bytes:
-    if syntax(media) == XML:
+    if is_xml(media):
         return xmlcodec.dumps(root, body)
     return orjson.dumps(body)
 

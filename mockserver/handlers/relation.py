@@ -152,7 +152,7 @@ class RelationHandlers:
 
             def change(current: dict[str, Any] | None) -> dict[str, Any]:
                 return self.entity.replace(  # stamped inside the write step: never older than a rival's
-                    current, body.value, relation_id=relation_id, caller=caller, now=datetime.now(UTC)
+                    current, body, relation_id=relation_id, caller=caller, now=datetime.now(UTC)
                 )
 
             saved = self.store.write(relation_id, change, http_date(headers.get("if-unmodified-since")))
