@@ -143,6 +143,15 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     journal = Journal(settings.journal_size, settings.journal_body_bytes)
     authenticator = Authenticator(settings.auth, None if settings.auth_any else allow)
     relation = RelationHandlers(spec, entity, store, authenticator, strict_accept=settings.strict_accept)
+    handlers = relation.table()
+    unserved = sorted(set(spec.operations) - set(handlers))
+    if unserved:  # Connexion would only notice when the server starts, with a bare traceback
+        store.close()
+        raise SpecError(
+            f"The spec {settings.spec_path} names operationId {', '.join(map(repr, unserved))}, which has no "
+            f"handler. Handlers exist for: {', '.join(sorted(handlers))}. Remove the operation or pass "
+            "another --spec."
+        )
     proxy = None
     if settings.proxy_url:  # imported only here: openapi-core is the proxy's alone
         from mockserver.proxy.endpoint import Proxy
@@ -170,7 +179,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui", spec_path="/openapi.json"),
     )
     try:
-        app.add_api(spec.raw, resolver=_resolver(relation.table()), name="relation")
+        app.add_api(spec.raw, resolver=_resolver(handlers), name="relation")
         app.add_api(
             admin_spec,
             base_path="/__admin",

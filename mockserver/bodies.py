@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 from mockserver import xmlcodec
 from mockserver.errors import ApiError, Violation
 from mockserver.negotiation import media_type
-from mockserver.spec import SpecModel
+from mockserver.spec import OperationModel, SpecModel
 from mockserver.validation import BodyValidator
 
 MISSING_BODY = "Entity to save is not in request body."
@@ -116,10 +116,10 @@ def without(value: dict[str, Any], path: str) -> dict[str, Any]:
 
 
 class BodyReader:
-    """Reads a PUT body of any of the spec's request media types into the fields to save."""
+    """Reads a PUT (or POST) body of any of the spec's request media types into the fields to save."""
 
-    def __init__(self, spec: SpecModel) -> None:
-        content = spec.put.request_content
+    def __init__(self, spec: SpecModel, operation: OperationModel | None = None) -> None:
+        content = (operation or spec.put).request_content
         self.consumes = tuple(content)
         self._schemas = {media: body.get("schema", {}) for media, body in content.items()}
         form_props = self._schemas.get(FORM, {}).get("properties", {})
@@ -162,6 +162,13 @@ class BodyReader:
         if problems:
             raise ApiError.invalid(problems)
         return body  # type: ignore[no-any-return]  # the schemas admit only an object
+
+    def check(self, entity: Mapping[str, Any]) -> None:
+        """400 naming every field of an entity that a JSON PUT body could not carry (a patched relation)."""
+        validator = self._validators.get("application/json") or next(iter(self._validators.values()))
+        problems = validator.violations(entity) + self._too_long(entity)
+        if problems:
+            raise ApiError.invalid(problems)
 
     def _names_as_json_net_binds_them(self, body: Any, media: str, renamed: list[str]) -> Any:
         """Case-variant names bind to their properties; one whose value then does not fit is treated

@@ -1,7 +1,8 @@
 """The ContactRelationEntity as the mock stores and answers it, shaped by the spec's schemas.
 
 Kinds, empty values and the property order are read from the spec once (`EntityModel.from_spec`);
-`replace` turns an accepted body into the stored relation, `render` adds what the server computes.
+`replace` turns an accepted body into the stored relation (PUT, POST and a patched PATCH document
+alike), `render` adds what the server computes.
 """
 
 from __future__ import annotations
@@ -127,11 +128,23 @@ class EntityModel:
                 out[name] = self.empty(name) if value is None else value
         return out
 
-    def render(self, stored: Mapping[str, Any], base_url: str) -> dict[str, Any]:
-        """The answer for a stored relation: its fields plus TableRight, FieldProperties and _Links."""
+    def document(self, stored: Mapping[str, Any]) -> dict[str, Any]:
+        """A relation as the server renders it without links: its fields, TableRight, FieldProperties.
+
+        This is what GET /default answers (for a blank relation) and what a PATCH is applied to.
+        """
         out = dict(stored)
         out["TableRight"] = dict(FULL_RIGHT)
         out["FieldProperties"] = self.field_properties
+        return out
+
+    def default(self) -> dict[str, Any]:
+        """GET /default: the relation NetServer pre-fills for a new one: every property empty, id 0."""
+        return self.document(self.blank(0))
+
+    def render(self, stored: Mapping[str, Any], base_url: str) -> dict[str, Any]:
+        """The answer for a stored relation: its fields plus TableRight, FieldProperties and _Links."""
+        out = self.document(stored)
         self_url = f"{base_url}/api/v1/Relation/{stored['RelationId']}"
         out["_Links"] = {"Self": self_url, "Archive": f"{base_url}/api/v1/Relation"}
         return out

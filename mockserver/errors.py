@@ -101,12 +101,12 @@ class ApiError(MockServerError):
 
 
 class PreconditionFailed(ApiError):
-    """The entity changed after the client's If-Unmodified-Since."""
+    """The entity changed after the client's If-Unmodified-Since (the vendor's wording per operation)."""
 
-    def __init__(self) -> None:
+    def __init__(self, action: str = "Update stopped") -> None:
         super().__init__(
             412,
             "PreconditionFailedException",
-            "Update stopped because ContactRelationEntity has changed since the requested "
+            f"{action} because ContactRelationEntity has changed since the requested "
             "If-Unmodified-Since timestamp.",
         )

@@ -3,7 +3,8 @@
 ASP.NET Web API matches route templates case-insensitively, so `/api/v1/relation/918` reaches the
 same action as `/api/v1/Relation/918` on a real server; `canonical` gives the spec's spelling that
 the router (case-sensitive) knows. `methods` lists the documented methods of a path, for `Allow`
-on a 405 and for a CORS preflight.
+on a 405 and for a CORS preflight. Literal paths are matched before templated ones
+(`/api/v1/Relation/default` before `/api/v1/Relation/{id}`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ class RouteTable:
                 pattern = "([^/]+)".join(literal_parts)
                 methods = ", ".join(m.upper() for m in item if m in _METHODS)
                 self._routes.append((re.compile(f"^{pattern}/?$", re.IGNORECASE), full, methods))
+        # A literal segment wins over a parameter, as in ASP.NET routing: `/Relation/default` is the
+        # default entity whatever order the spec lists it in, never relation id "default".
+        self._routes.sort(key=lambda route: route[1].count("{"))
 
     def _match(self, path: str) -> tuple[re.Match[str], str, str] | None:
         for pattern, template, methods in self._routes:

@@ -16,6 +16,10 @@ from mockserver.errors import SpecError
 
 PUT_OPERATION = "v1ContactRelationEntity_PutContactRelationEntity"
 GET_OPERATION = "v1ContactRelationEntity_GetContactRelationEntity"
+POST_OPERATION = "v1ContactRelationEntity_PostContactRelationEntity"
+PATCH_OPERATION = "v1ContactRelationEntity_PatchContactRelationEntity"
+DELETE_OPERATION = "v1ContactRelationEntity_DeleteContactRelationEntity"
+DEFAULT_OPERATION = "v1ContactRelationEntity_DefaultContactRelationEntity"
 
 
 # libyaml parses the spec about 30 times faster than pure-Python PyYAML: most of the start-up time.
@@ -73,6 +77,11 @@ class OperationModel:
     @property
     def statuses(self) -> tuple[int, ...]:
         return tuple(sorted(self.responses))
+
+    @property
+    def success(self) -> int:
+        """The status of the operation's real answer: its lowest documented 2xx (200; DELETE's 204)."""
+        return next((status for status in self.statuses if 200 <= status < 300), 200)
 
     def examples(self, status: int) -> dict[str, Any]:
         """Named examples of a status (JSON media types first), name -> value."""

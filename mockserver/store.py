@@ -3,7 +3,10 @@
 A write is one step: read the current relation, check If-Unmodified-Since, build the new one,
 save it. In memory that step has no await in it, so the event loop runs it whole; in SQLite it is
 one `BEGIN IMMEDIATE` transaction, so several processes sharing the file never lose an update.
-An exception inside the step (412, a failed patch test) leaves the stored relation untouched.
+An exception inside the step (412, a failed patch test, PATCH of an unknown id) leaves the store
+untouched. `create` allocates the new id inside that same step: ids only grow (never reused, not
+even after a delete), skip ids a PUT already created, and are unique across processes sharing the
+file. `reset` restarts them at the largest fixture id + 1 (1 when there are none).
 """
 
 from __future__ import annotations
@@ -17,10 +20,26 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from mockserver.entity import parse_date
-from mockserver.errors import PreconditionFailed, StateFileError
+from mockserver.errors import ApiError, PreconditionFailed, StateFileError
 
-FORMAT = "relation-harness-state/1"
+FORMAT = "relation-harness-state/1"  # the next id is one more meta row: older files stay readable
 Change = Callable[[dict[str, Any] | None], dict[str, Any]]
+Build = Callable[[int], dict[str, Any]]
+INT32_MAX = 2**31 - 1
+
+
+def first_id(fixtures: Mapping[int, Any]) -> int:
+    """Where ids start after a reset: one past the largest fixture id (1 when there is none)."""
+    return max([0, *fixtures]) + 1
+
+
+def _exhausted() -> ApiError:
+    return ApiError(
+        507,
+        "InsufficientStorageException",
+        f"No relation id is left: ids above {INT32_MAX} are not 32-bit integers. "
+        "Reset the store (POST /__admin/reset) to start again.",
+    )
 
 
 def is_stale(stored: Mapping[str, Any] | None, unmodified_since: datetime | None) -> bool:
@@ -36,6 +55,8 @@ class Store(Protocol):
     def write(
         self, relation_id: int, change: Change, unmodified_since: datetime | None
     ) -> dict[str, Any]: ...
+    def create(self, build: Build) -> dict[str, Any]: ...
+    def delete(self, relation_id: int, unmodified_since: datetime | None) -> bool: ...
     def reset(self) -> None: ...
     def close(self) -> None: ...
 
@@ -46,6 +67,7 @@ class MemoryStore:
     def __init__(self, fixtures: Mapping[int, dict[str, Any]]) -> None:
         self._fixtures = {key: json.dumps(value) for key, value in fixtures.items()}
         self._rows: dict[int, dict[str, Any]] = {}
+        self._next = first_id(fixtures)
         self.reset()
 
     def get(self, relation_id: int) -> dict[str, Any] | None:
@@ -59,8 +81,26 @@ class MemoryStore:
         self._rows[relation_id] = new
         return new
 
+    def create(self, build: Build) -> dict[str, Any]:
+        relation_id = self._next
+        while relation_id in self._rows:  # created by a PUT already
+            relation_id += 1
+        if relation_id > INT32_MAX:
+            raise _exhausted()
+        new = build(relation_id)
+        self._rows[relation_id] = new
+        self._next = relation_id + 1
+        return new
+
+    def delete(self, relation_id: int, unmodified_since: datetime | None) -> bool:
+        previous = self._rows.get(relation_id)
+        if is_stale(previous, unmodified_since):
+            raise PreconditionFailed("Delete aborted")
+        return self._rows.pop(relation_id, None) is not None
+
     def reset(self) -> None:
         self._rows = {key: json.loads(value) for key, value in self._fixtures.items()}
+        self._next = first_id(self._fixtures)
 
     def close(self) -> None:
         self._rows = {}
@@ -146,10 +186,39 @@ class SqliteStore:
             )
         return new
 
+    def create(self, build: Build) -> dict[str, Any]:
+        with self._transaction():  # BEGIN IMMEDIATE: no other process allocates meanwhile
+            found = self._db.execute("SELECT value FROM meta WHERE key = 'next_id'").fetchone()
+            relation_id = int(found[0]) if found else first_id(self._fixtures)
+            while self._db.execute("SELECT 1 FROM relation WHERE id = ?", (relation_id,)).fetchone():
+                relation_id += 1  # created by a PUT already
+            if relation_id > INT32_MAX:
+                raise _exhausted()
+            new = build(relation_id)
+            self._db.execute("INSERT INTO relation (id, body) VALUES (?, ?)", (relation_id, json.dumps(new)))
+            self._set_next(relation_id + 1)
+        return new
+
+    def delete(self, relation_id: int, unmodified_since: datetime | None) -> bool:
+        with self._transaction():
+            previous = self.get(relation_id)
+            if is_stale(previous, unmodified_since):
+                raise PreconditionFailed("Delete aborted")
+            self._db.execute("DELETE FROM relation WHERE id = ?", (relation_id,))
+        return previous is not None
+
+    def _set_next(self, next_id: int) -> None:
+        self._db.execute(
+            "INSERT INTO meta (key, value) VALUES ('next_id', ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (str(next_id),),
+        )
+
     def reset(self) -> None:
         with self._transaction():
             self._db.execute("DELETE FROM relation")
             self._load_fixtures()
+            self._set_next(first_id(self._fixtures))
 
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):

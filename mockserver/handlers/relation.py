@@ -1,4 +1,5 @@
-"""The relation API's operations: PUT (update or create) and GET of /api/v1/Relation/{id}.
+"""The relation API's operations: the steps they share, PUT (update or create) and GET of
+/api/v1/Relation/{id}. POST and GET /default live in `create`, PATCH and DELETE in `change`.
 
 Each request runs the same steps in the order a real server would: credentials (401), the id
 (404 when it is no int32, as the route constraint `{id:int}` does not match), the answer's media
@@ -9,6 +10,7 @@ the store (412) and the answer, with `$select` applied.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
@@ -21,6 +23,8 @@ from mockserver.bodies import BodyReader
 from mockserver.dynamic import generate
 from mockserver.entity import EntityModel, parse_date
 from mockserver.errors import ApiError, Violation
+from mockserver.handlers.change import ChangeHandlers
+from mockserver.handlers.create import CreateHandlers
 from mockserver.negotiation import Negotiator
 from mockserver.prefer import Preferences, preferences
 from mockserver.projection import apply_select, parse_select
@@ -32,7 +36,7 @@ from mockserver.store import Store
 INT32 = (-(2**31), 2**31 - 1)
 
 
-def last_modified(stored: dict[str, Any]) -> dict[str, str]:
+def last_modified(stored: Mapping[str, Any]) -> dict[str, str]:
     moment = parse_date(str(stored.get("UpdatedDate") or ""))
     return {"Last-Modified": format_datetime(moment, usegmt=True)} if moment and moment.year > 1 else {}
 
@@ -57,16 +61,21 @@ class RelationHandlers:
         self.negotiator = Negotiator(spec.put.produces(200), strict=strict_accept)
         self.put_op = spec.put
         self.get_op = spec.operations.get(GET_OPERATION)
+        self.create = CreateHandlers(self)
+        self.change = ChangeHandlers(self)
 
     def table(self) -> dict[str, Any]:
-        out: dict[str, Any] = {PUT_OPERATION: self.put}
-        if self.get_op is not None:
-            out[GET_OPERATION] = self.get
-        return out
+        """operationId -> handler, for every operation this mock serves (the spec may use fewer)."""
+        return {
+            PUT_OPERATION: self.put,
+            GET_OPERATION: self.get,
+            **self.create.table(),
+            **self.change.table(),
+        }
 
-    # -- steps shared by both operations ------------------------------------------------------
+    # -- steps shared by every operation -------------------------------------------------------
 
-    def _relation_id(self, request: Request) -> int:
+    def relation_id(self, request: Request) -> int:
         raw = request.path_params.get("id")
         if not isinstance(raw, int) or not INT32[0] <= raw <= INT32[1]:
             raise ApiError(  # the real route is `{id:int}`: an id outside int32 matches no route
@@ -78,16 +87,16 @@ class RelationHandlers:
             )
         return raw
 
-    def _base_url(self, request: Request) -> str:
+    def base_url(self, request: Request) -> str:
         host = request.headers.get("host") or "{}:{}".format(
             *(request.scope.get("server") or ("127.0.0.1", 80))
         )
         return f"{request.scope.get('scheme', 'http')}://{host}"
 
-    def _forced(self, op: OperationModel, prefs: Preferences, media: str) -> Response | None:
+    def forced(self, op: OperationModel, prefs: Preferences, media: str) -> Response | None:
         if not prefs.forced:
             return None
-        status = prefs.code or 200
+        status = prefs.code or op.success
         if status not in op.responses:
             raise ApiError(
                 400,
@@ -96,8 +105,8 @@ class RelationHandlers:
                 f"{', '.join(map(str, op.statuses))}.",
                 violations=[Violation("Prefer", "undocumented status")],
             )
-        if status == 200 and not prefs.example and not prefs.dynamic:
-            return None  # the real behaviour is the documented 200
+        if status == op.success and not prefs.example and not prefs.dynamic:
+            return None  # the real behaviour is the documented 200 (DELETE's 204)
         schema = op.response_schema(status)
         headers = {"WWW-Authenticate": WWW_AUTHENTICATE} if status == 401 else {}
         root = ENTITY_ROOT if status < 300 else ERROR_ROOT
@@ -121,13 +130,13 @@ class RelationHandlers:
             )
         return answer(status, examples[name], media, root, headers)
 
-    def _relation_answer(self, request: Request, stored: dict[str, Any], media: str) -> Response:
+    def relation_answer(self, request: Request, stored: Mapping[str, Any], media: str) -> Response:
         """200 with the stored relation as the server renders it, `$select` applied."""
-        rendered = self.entity.render(stored, self._base_url(request))
+        rendered = self.entity.render(stored, self.base_url(request))
         selected = apply_select(rendered, parse_select(request.query_params.get("$select", "")))
         return answer(200, selected, media, headers=last_modified(stored))
 
-    def _caller(self, request: Request) -> dict[str, Any]:
+    def caller(self, request: Request) -> dict[str, Any]:
         headers = request.headers
         return self.auth.caller(
             headers.get("authorization"), headers.get("x-xsrf-token"), xsrf_cookie(headers.get("cookie"))
@@ -140,13 +149,13 @@ class RelationHandlers:
         accept = headers.get("accept", "")
         content_type = headers.get("content-type", "")
         try:
-            caller = self._caller(request)
-            relation_id = self._relation_id(request)
+            caller = self.caller(request)
+            relation_id = self.relation_id(request)
             media = self.negotiator.choose(accept, content_type)
             data = await request.body()
             prefs = preferences(headers.get("prefer"), request.query_params)
             body = self.reader.read(content_type, data)
-            forced = self._forced(self.put_op, prefs, media)
+            forced = self.forced(self.put_op, prefs, media)
             if forced is not None:
                 return forced
 
@@ -158,19 +167,17 @@ class RelationHandlers:
             saved = self.store.write(relation_id, change, http_date(headers.get("if-unmodified-since")))
         except ApiError as error:
             return error_answer(error, self.negotiator.for_error(accept, content_type))
-        return self._relation_answer(request, saved, media)
+        return self.relation_answer(request, saved, media)
 
     async def get(self, request: Request) -> Response:
         headers = request.headers
         accept = headers.get("accept", "")
         try:
-            self._caller(request)
-            relation_id = self._relation_id(request)
+            self.caller(request)
+            relation_id = self.relation_id(request)
             media = self.negotiator.choose(accept)
             assert self.get_op is not None
-            forced = self._forced(
-                self.get_op, preferences(headers.get("prefer"), request.query_params), media
-            )
+            forced = self.forced(self.get_op, preferences(headers.get("prefer"), request.query_params), media)
             if forced is not None:
                 return forced
             stored = self.store.get(relation_id)
@@ -187,4 +194,4 @@ class RelationHandlers:
         updated = parse_date(str(stored.get("UpdatedDate") or ""))
         if since is not None and updated is not None and updated.replace(microsecond=0) <= since:
             return answer(304, None, media, headers=last_modified(stored))
-        return self._relation_answer(request, stored, media)
+        return self.relation_answer(request, stored, media)

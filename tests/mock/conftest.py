@@ -32,16 +32,32 @@ def client(mock_url: str) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="session")
-def spec_validator() -> Callable[[str, int, Any], list[str]]:
-    """(method, status, JSON body) -> the ways the body breaks the spec's answer schema for it.
+def sqlite_mock_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A mock keeping its store in a SQLite file (`--state`), shared by the tests that use it."""
+    with mock_in_thread(state_file=tmp_path_factory.mktemp("state") / "state.sqlite3") as url:
+        yield url
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store_client(request: pytest.FixtureRequest) -> Iterator[httpx.Client]:
+    """Like `client`, once against the memory store and once against the SQLite store."""
+    url = request.getfixturevalue("mock_url" if request.param == "memory" else "sqlite_mock_url")
+    with httpx.Client(base_url=url, headers=AUTH, timeout=10) as http:
+        http.post("/__admin/reset").raise_for_status()
+        yield http
+
+
+@pytest.fixture(scope="session")
+def spec_validator() -> Callable[..., list[str]]:
+    """(method, status, JSON body[, path]) -> the ways the body breaks the spec's answer schema for it.
 
     openapi-schema-validator (OpenAPI 3.0 semantics, `nullable` included) on the spec's own schema.
     """
     spec = SpecModel.load(ROOT / "openapi" / "relation.yaml")
-    operations = spec.document["paths"]["/api/v1/Relation/{id}"]
+    paths = spec.document["paths"]
 
-    def problems(method: str, status: int, body: Any) -> list[str]:
-        media = operations[method]["responses"][str(status)]["content"]["application/json"]
+    def problems(method: str, status: int, body: Any, path: str = "/api/v1/Relation/{id}") -> list[str]:
+        media = paths[path][method]["responses"][str(status)]["content"]["application/json"]
         validator = OAS30Validator(media["schema"], format_checker=OAS30Validator.FORMAT_CHECKER)
         return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(body)]
 

@@ -153,7 +153,9 @@ def test_an_id_outside_int32_matches_no_route_and_gives_404(client: httpx.Client
 
 
 def test_an_undocumented_method_gives_405(client: httpx.Client) -> None:
-    _is_vendor_error(client.delete("/api/v1/Relation/918"), 405)
+    _is_vendor_error(client.post("/api/v1/Relation/918", json=REFS), 405)
+    _is_vendor_error(client.put("/api/v1/Relation", json=REFS), 405)
+    _is_vendor_error(client.delete("/api/v1/Relation/default"), 405)
 
 
 def test_errors_follow_accept_xml(client: httpx.Client) -> None:
@@ -223,7 +225,13 @@ def test_an_encoded_slash_names_no_relation(client: httpx.Client) -> None:
 def test_a_405_says_which_methods_are_allowed(client: httpx.Client) -> None:
     answer = client.request("TRACE", "/api/v1/Relation/918")
     _is_vendor_error(answer, 405)
-    assert answer.headers["allow"] == "PUT, GET"
+    assert answer.headers["allow"] == "PUT, GET, PATCH, DELETE"
+    collection = client.get("/api/v1/Relation")
+    _is_vendor_error(collection, 405)
+    assert collection.headers["allow"] == "POST"
+    default = client.put("/api/v1/relation/DEFAULT/", json=REFS)  # any case, trailing slash: still /default
+    _is_vendor_error(default, 405)
+    assert default.headers["allow"] == "GET"
 
 
 def test_xml_with_another_root_or_text_for_an_object_gives_400(client: httpx.Client) -> None:
@@ -254,7 +262,7 @@ def test_a_prefer_code_that_is_not_an_http_status_gives_400(client: httpx.Client
 def test_routing_errors_follow_accept_xml(client: httpx.Client) -> None:
     for answer in (
         client.get("/api/v1/Relation/abc", headers={"Accept": "application/xml"}),
-        client.delete("/api/v1/Relation/918", headers={"Accept": "application/xml"}),
+        client.post("/api/v1/Relation/918", headers={"Accept": "application/xml"}),
     ):
         assert answer.headers["content-type"].startswith("application/xml")
         assert b"<Error>true</Error>" in answer.content
@@ -309,17 +317,18 @@ def test_a_forced_status_answers_in_a_media_type_the_spec_lists_for_it(client: h
 def test_a_cors_preflight_lists_only_the_methods_the_spec_documents_for_the_path(
     client: httpx.Client,
 ) -> None:
-    preflight = client.options(
-        "/api/v1/Relation/918", headers={"Origin": "http://a", "Access-Control-Request-Method": "PATCH"}
-    )
-    assert preflight.status_code == 200
-    listed = {m.strip() for m in preflight.headers["access-control-allow-methods"].split(",")}
-    assert listed == {"GET", "PUT"}
-    admin = client.options(
-        "/__admin/reset", headers={"Origin": "http://a", "Access-Control-Request-Method": "POST"}
-    )
-    assert admin.headers["access-control-allow-methods"] == "POST"
-    _is_vendor_error(client.patch("/api/v1/Relation/918", json=REFS), 405)
+    def listed(path: str, method: str) -> set[str]:
+        preflight = client.options(
+            path, headers={"Origin": "http://a", "Access-Control-Request-Method": method}
+        )
+        assert preflight.status_code == 200
+        return {m.strip() for m in preflight.headers["access-control-allow-methods"].split(",")}
+
+    assert listed("/api/v1/Relation/918", "PATCH") == {"GET", "PUT", "PATCH", "DELETE"}
+    assert listed("/api/v1/Relation", "POST") == {"POST"}
+    assert listed("/api/v1/Relation/default", "GET") == {"GET"}
+    assert listed("/__admin/reset", "POST") == {"POST"}
+    _is_vendor_error(client.post("/api/v1/Relation/918", json=REFS), 405)
 
 
 def test_repeated_unknown_form_fields_are_ignored_like_any_unknown_field(client: httpx.Client) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -96,3 +98,30 @@ def test_help_shows_every_default() -> None:
     for default in ("(default: 4010)", "(default: 127.0.0.1)", "(default: 4194304)", "(default: on)"):
         assert default in flat
     assert "--strict-accept" in flat
+
+
+def _create(url: str) -> int:
+    answer = httpx.post(f"{url}/api/v1/Relation", json=REFS, headers=AUTH, timeout=20)
+    assert answer.status_code == 200, answer.text
+    return int(answer.json()["RelationId"])
+
+
+def test_workers_sharing_a_state_file_never_hand_out_an_id_twice(tmp_path: Path) -> None:
+    state = tmp_path / "state.sqlite3"
+    with MockProcess("--workers", "2", "--state", str(state), "--quiet") as mock:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            ids = list(pool.map(lambda _: _create(mock.url), range(32)))
+        assert len(set(ids)) == len(ids)
+        assert min(ids) == 919
+
+
+def test_a_kill_keeps_every_acknowledged_create_and_delete(tmp_path: Path) -> None:
+    state = tmp_path / "state.sqlite3"
+    mock = MockProcess("--state", str(state), "--quiet").start()
+    kept, deleted = _create(mock.url), _create(mock.url)
+    assert httpx.delete(f"{mock.url}/api/v1/Relation/{deleted}", headers=AUTH).status_code == 204
+    mock.stop(sig=signal.SIGKILL)
+    with MockProcess("--state", str(state), "--quiet") as again:
+        assert httpx.get(f"{again.url}/api/v1/Relation/{kept}", headers=AUTH).status_code == 200
+        assert httpx.get(f"{again.url}/api/v1/Relation/{deleted}", headers=AUTH).status_code == 404
+        assert _create(again.url) == deleted + 1
