@@ -1,10 +1,20 @@
 """openapi-python-client (pinned in tools/openapi-python-client.txt) generates a client from the spec
-with no schema warnings; the generated package installs, and its client PUTs and GETs relation 918
-against the mock, answers parsed into its models.
+with no schema warnings; the generated package installs, and its client PUTs and GETs relation 918,
+and creates, patches and deletes a relation of its own, against the mock, answers parsed into its
+models.
 
-The generator has no XML support and says so for `application/xml` and `text/xml` bodies: the only
-warnings allowed, named below. With the project's config (tools/openapi-python-client.yaml) those
-are all; without it, `text/json` is a third (the generator does not know it is JSON).
+The generator has no XML support and says so for the `application/xml` and `text/xml` bodies of POST
+and PUT: the only warnings allowed, named below. With the project's config
+(tools/openapi-python-client.yaml) those are all; without it, `text/json` is one more for POST, PUT
+and PATCH (the generator does not know it is JSON). PATCH's body (an anyOf of a JSON Patch array of
+seven operation schemas and a merge-patch object) gives no warning.
+
+One generator bug is pinned here as a known limit, not a spec fault: for an operation with more than
+one request media type it writes `isinstance(body, A | list[B])`, which Python refuses with a
+TypeError, so the generated PATCH function cannot send a JSON Patch array (a merge patch works).
+Its template does this for any array body under several media types (discussion
+openapi-generators/openapi-python-client#1246); the spec lists the four JSON media types the server
+reads for PATCH, as it must.
 """
 
 from __future__ import annotations
@@ -13,6 +23,7 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -25,20 +36,23 @@ pytestmark = pytest.mark.slow
 DOCUMENT = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
 CONFIG = TOOLS / "openapi-python-client.yaml"
 SCRIPT = Path(__file__).with_name("python_client_put_get.py")
+FLOW_SCRIPT = Path(__file__).with_name("python_client_create_patch_delete.py")
 
 NOTICES = (
     "Generating ",
     "Warning(s) encountered while generating. Client was generated, but some pieces may be missing",
-    "WARNING parsing PUT /api/v1/Relation/{id} within contact_relation.",
     "If you believe this was a mistake or this tool is missing a feature you need, please open an issue at ",
 )
+WARNING_HEADER = re.compile(r"WARNING parsing (\w+ \S+) within \w+\.")
+POST, PUT, PATCH = "POST /api/v1/Relation", "PUT /api/v1/Relation/{id}", "PATCH /api/v1/Relation/{id}"
+XML = ["Unsupported content type application/xml", "Unsupported content type text/xml"]
+TEXT_JSON = "Unsupported content type text/json"
 #: The generator's own limits, not the spec's: it writes no XML, and knows JSON only by name.
 TOOL_LIMITS = {
-    "with-config": ["Unsupported content type application/xml", "Unsupported content type text/xml"],
+    "with-config": [f"{operation}: {message}" for operation in (POST, PUT) for message in XML],
     "without-config": [
-        "Unsupported content type text/json",
-        "Unsupported content type application/xml",
-        "Unsupported content type text/xml",
+        *[f"{operation}: {message}" for operation in (POST, PUT) for message in (TEXT_JSON, *XML)],
+        f"{PATCH}: {TEXT_JSON}",
     ],
 }
 
@@ -55,9 +69,19 @@ def generate(venv: Path, out: Path, *config: str | Path) -> Ran:
 
 
 def diagnostics(output: str) -> list[str]:
-    """The generator's messages: its unindented lines, less the JSON it quotes and its boilerplate."""
+    """The generator's messages (its unindented lines, less the JSON it quotes and its boilerplate),
+    each after the operation its `WARNING parsing ...` header names: `PUT /api/v1/Relation/{id}: ...`."""
     lines = [line.strip() for line in output.splitlines() if line.strip() and not line[0].isspace()]
-    return [line for line in lines if line not in "{}" and not line.startswith(NOTICES)]
+    found, operation = [], ""
+    for line in lines:
+        if line in "{}" or line.startswith(NOTICES):
+            continue
+        header = WARNING_HEADER.fullmatch(line)
+        if header:
+            operation = header[1]
+        else:
+            found.append(f"{operation}: {line}" if operation else line)
+    return found
 
 
 @pytest.mark.parametrize("mode", ["with-config", "without-config"])
@@ -67,28 +91,56 @@ def test_generation_prints_no_warning_about_the_spec(venv: Path, tmp_path: Path,
     assert diagnostics(generated.output) == TOOL_LIMITS[mode], generated.output
     assert "Unable to process schema" not in generated.output
     models = {path.stem for path in (tmp_path / "client").glob("*/models/*.py")}
-    assert {"contact_relation_entity", "contact_relation_entity_with_links", "associate_type_0"} <= models
+    assert {
+        "contact_relation_entity",
+        "contact_relation_entity_with_links",
+        "associate_type_0",
+        "contact_relation_merge_patch",
+        "json_patch_remove",
+        "json_patch_set_comment",
+        "json_patch_set_carriers",
+    } <= models
+    operations = {path.stem for path in (tmp_path / "client").glob("*/api/contact_relation/*.py")}
+    assert {
+        f"v_1_contact_relation_entity_{name}_contact_relation_entity"
+        for name in ("get", "put", "post", "patch", "delete", "default")
+    } <= operations
 
 
-def test_the_generated_client_installs_and_puts_and_gets_relation_918_on_the_mock(
-    venv: Path, tmp_path: Path, mock: MockProcess
-) -> None:
-    generated = generate(venv, tmp_path / "client", "--config", CONFIG)
+@pytest.fixture(scope="module")
+def site(venv: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The generated client (with the project's config), pip-installed into a folder of its own."""
+    folder = tmp_path_factory.mktemp("python-client")
+    generated = generate(venv, folder / "client", "--config", CONFIG)
     assert generated.returncode == 0, generated.output
-    site = tmp_path / "site"
-    python = venv / "bin" / "python"
-    pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps"]
-    installed = run([*pip, "--no-build-isolation", "--target", site, tmp_path / "client"])
+    pip = [venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    installed = run(
+        [*pip, "--no-deps", "--no-build-isolation", "--target", folder / "site", folder / "client"]
+    )
     assert installed.returncode == 0, installed.output  # info.version `v1-REST` was no valid version
+    return folder / "site"
+
+
+def use(venv: Path, site: Path, script: Path, *args: str) -> dict[str, Any]:
+    """Run a user's program on the installed client; what it saw is its last output line (JSON)."""
+    used = run([venv / "bin" / "python", script, *args], env={"PYTHONPATH": str(site)})
+    assert used.returncode == 0, used.output
+    return dict(json.loads(used.output.strip().splitlines()[-1]))
+
+
+def test_the_generated_package_installs_with_the_specs_version(site: Path) -> None:
     version = DOCUMENT["info"]["version"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version)
     assert [path.name for path in site.glob("relation_client-*.dist-info")] == [
         f"relation_client-{version}.dist-info"
     ]
 
+
+def test_the_generated_client_puts_and_gets_relation_918_on_the_mock(
+    venv: Path, site: Path, mock: MockProcess
+) -> None:
     seed = DOCUMENT["components"]["examples"]["SeedSampleRequest"]["value"]
-    used = run([python, SCRIPT, mock.url, json.dumps(seed)], env={"PYTHONPATH": str(site)})
-    assert used.returncode == 0, used.output
-    seen = json.loads(used.output.strip().splitlines()[-1])
+    seen = use(venv, site, SCRIPT, mock.url, json.dumps(seed))
     entity = {"status": 200, "model": "ContactRelationEntityWithLinks"}
     assert seen["put"] == {
         **entity,
@@ -112,4 +164,47 @@ def test_the_generated_client_installs_and_puts_and_gets_relation_918_on_the_moc
     assert seen["put_select_back"]["source_contact_id"] == seed["SourceContactId"]
     # The generator sends an entity under the last JSON type the spec lists for the body.
     assert seen["sent_content_types"] == ["application/merge-patch+json"] * 2
-    assert re.fullmatch(r"\d+\.\d+\.\d+", version)
+
+
+def test_the_generated_client_creates_patches_and_deletes_a_relation_on_the_mock(
+    venv: Path, site: Path, mock: MockProcess
+) -> None:
+    seen = use(venv, site, FLOW_SCRIPT, mock.url)
+    entity = {"status": 200, "model": "ContactRelationEntityWithLinks"}
+    assert seen["default"] == {
+        **entity, "relation_id": 0, "comment": "", "source_person_id": 0, "self_link": None,
+    }  # fmt: skip
+    relation_id = seen["post"]["relation_id"]
+    assert isinstance(relation_id, int) and relation_id > 0
+    own = {**entity, "relation_id": relation_id, "self_link": f"{mock.url}/api/v1/Relation/{relation_id}"}
+    assert seen["post"] == {**own, "comment": "created by openapi-python-client", "source_person_id": 272}
+    assert seen["post_last_modified"] is True
+    # A merge patch: `null` gives the property its empty value, the rest is replaced.
+    assert seen["patch_merge"] == {**own, "comment": "merged by openapi-python-client", "source_person_id": 0}
+    # The generator's bug (module docstring): refused in the client, before anything was sent.
+    assert (
+        seen["patch_json_patch_generated"]
+        == "TypeError: isinstance() argument 2 cannot be a parameterized generic"
+    )
+    patched = {**own, "comment": "patched by openapi-python-client", "source_person_id": 0}
+    assert seen["patch_json_patch"] == patched
+    failed = {"status": 409, "model": "Error", "error_type": "JsonPatchTestFailedException"}
+    assert seen["patch_failed_test"] == failed
+    stale = {"status": 412, "model": "Error", "error_type": "PreconditionFailedException"}
+    assert seen["patch_stale"] == stale
+    assert seen["get_after_refusals"] == patched  # neither the 409 nor the 412 changed anything
+    assert seen["delete_stale"] == stale
+    assert seen["delete"] == {"status": 204, "model": "NoneType", "body": ""}
+    assert seen["get_after_delete"] == {"status": 404, "model": "Error", "error_type": "SoNotFoundException"}
+    # An entity goes under the last JSON type the spec lists for its body (POST like PUT), a merge
+    # patch under PATCH's last (`text/json`); the JSON Patches went through the client's httpx client.
+    assert seen["sent"] == [
+        "GET -",
+        "POST application/merge-patch+json",
+        "PATCH text/json",
+        *["PATCH application/json-patch+json"] * 2,
+        "PATCH text/json",
+        "GET -",
+        *["DELETE -"] * 2,
+        "GET -",
+    ]

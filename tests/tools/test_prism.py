@@ -3,8 +3,11 @@
 Prism swallows a schema it cannot compile and then validates nothing against it, silently: with
 `null` listed in a `nullable: true` enum (it adds `null` again, "enum must NOT have duplicate items")
 every body passed. So the proof is that Prism reports a violation where one is due, for every request
-body media type (`prism mock`) and for every documented JSON answer (`prism proxy` in front of a stub
-that answers `[]`), and none for the mock's own answers (`prism proxy` in front of the mock).
+body media type and for a PATCH with an unsupported op (`prism mock`), for every documented JSON
+answer of every operation and for an undocumented status (`prism proxy` in front of a stub that
+answers `[]`), and for wrong requests of a client (`prism proxy` in front of the mock); and none for
+the mock's own answers to a real client (`prism proxy` in front of the mock), the whole
+create-patch-delete flow included.
 """
 
 from __future__ import annotations
@@ -27,7 +30,15 @@ SEED_BODY = DOCUMENT["components"]["examples"]["SeedSampleRequest"]["value"]
 REFS = {"SourceContactId": 381, "DestinationContactId": 262}  # mandatory in every PUT
 XML_REFS = "".join(f"<{name}>{value}</{name}>" for name, value in REFS.items())
 PATH = "/api/v1/Relation/918"
+COLLECTION = "/api/v1/Relation"
+DEFAULT = "/api/v1/Relation/default"
 AUTH = {"Authorization": BASIC}
+STALE = {"If-Unmodified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"}
+JSON_PATCH = "application/json-patch+json"
+MERGE_PATCH = "application/merge-patch+json"
+MOVE = [{"op": "move", "from": "/Comment", "path": "/PassiveText"}]
+TEST_AND_ADD = [{"op": "test", "path": "/Comment", "value": "et"}, {"op": 1, "path": "Comment", "value": "x"}]
+NO_VALUE = "Request body property 0 must have required property 'value'"
 # Prism reads a body as JSON only under `application/json` and `+json` types: `text/json` and XML
 # bodies are strings to it, which it reports as "Request body must be object" (its limit, not the spec's).
 PRISM_READS = ("application/json", "application/json-patch+json", "application/merge-patch+json")
@@ -80,6 +91,20 @@ def put(
     content = body if isinstance(body, (bytes, str)) else json.dumps(body)
     headers = {**AUTH, "Content-Type": media_type, **kwargs.pop("headers", {})}
     return httpx.put(f"{server.url}{PATH}", content=content, headers=headers, timeout=30, **kwargs)
+
+
+def send(
+    server: ServedProcess,
+    method: str,
+    path: str,
+    body: Any = None,
+    media_type: str = "application/json",
+    **headers: str,
+) -> httpx.Response:
+    """One request through Prism; a body that is not bytes or text is sent as JSON under `media_type`."""
+    content = None if body is None else body if isinstance(body, (bytes, str)) else json.dumps(body)
+    sent = {**AUTH, **({"Content-Type": media_type} if content is not None else {}), **headers}
+    return httpx.request(method, f"{server.url}{path}", content=content, headers=sent, timeout=30)
 
 
 # -- prism proxy in front of the mock ---------------------------------------------------------------
@@ -162,6 +187,88 @@ def test_prism_proxy_finds_every_answer_the_mock_gives_a_real_client_valid(
     }
 
 
+def _create_patch_delete(proxy: ServedProcess) -> Iterator[tuple[str, int, httpx.Response]]:
+    """A frontend's create-edit-delete flow through Prism to the mock: (label, expected status, answer)."""
+    default = send(proxy, "GET", DEFAULT)
+    yield "GET /default", 200, default
+    server_set = ("_Links", "TableRight", "FieldProperties")
+    draft = {key: value for key, value in default.json().items() if key not in server_set}
+    created = send(proxy, "POST", COLLECTION, {**draft, **REFS, "Comment": "created through Prism"})
+    yield "POST", 200, created
+    own = f"{COLLECTION}/{created.json()['RelationId']}"
+    yield "GET the created relation", 200, send(proxy, "GET", own)
+    test_and_replace = [
+        {"op": "test", "path": "/Comment", "value": "created through Prism"},
+        {"op": "replace", "path": "Comment", "value": "patched through Prism"},
+    ]
+    yield "PATCH test + replace", 200, send(proxy, "PATCH", own, test_and_replace, JSON_PATCH)
+    yield (
+        "PATCH op by number (2 replace)",
+        200,
+        send(proxy, "PATCH", own, [{"op": 2, "path": "/Comment", "value": "2"}], JSON_PATCH),
+    )
+    yield "PATCH remove", 200, send(proxy, "PATCH", own, [{"op": "remove", "path": "/PassiveText"}])
+    yield "PATCH []", 200, send(proxy, "PATCH", own, [], JSON_PATCH)
+    merge = {"Comment": "merged through Prism", "SourcePersonId": None}
+    yield "PATCH merge patch", 200, send(proxy, "PATCH", own, merge, MERGE_PATCH)
+    failing = [{"op": "test", "path": "/Comment", "value": "not stored"}]
+    yield "PATCH failing test", 409, send(proxy, "PATCH", own, failing, JSON_PATCH)
+    yield "PATCH stale", 412, send(proxy, "PATCH", own, {"Comment": "no"}, MERGE_PATCH, **STALE)
+    yield (
+        "PATCH an unknown id",
+        404,
+        send(proxy, "PATCH", f"{COLLECTION}/99999", {"Comment": "no"}, MERGE_PATCH),
+    )
+    yield "PUT", 200, send(proxy, "PUT", own, {**REFS, "Comment": "replaced through Prism"})
+    yield "DELETE stale", 412, send(proxy, "DELETE", own, **STALE)
+    yield "DELETE", 204, send(proxy, "DELETE", own)
+    yield "GET after DELETE", 404, send(proxy, "GET", own)
+    yield "DELETE again", 204, send(proxy, "DELETE", own)
+
+
+def test_prism_proxy_finds_a_create_patch_delete_flow_on_the_mock_valid(prism_proxy: ServedProcess) -> None:
+    seen, expected = {}, {}
+    for label, status, answer in _create_patch_delete(prism_proxy):
+        seen[label] = (answer.status_code, violations(answer))
+        expected[label] = (status, [])
+    assert seen == expected
+    assert len(seen) == 16
+
+
+WRONG_ID_PATCH = [{"op": "replace", "path": "/SourceContactId", "value": "abc"}]
+XML_BODY = f"<ContactRelationEntity>{XML_REFS}</ContactRelationEntity>"
+UNKNOWN_KEY = "request.body: Request body must NOT have additional properties"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "media_type", "status", "finding"),
+    [
+        pytest.param("PATCH", PATH, MOVE, JSON_PATCH, 400, "request.body.0.op", id="PATCH-move"),
+        pytest.param("PATCH", PATH, WRONG_ID_PATCH, JSON_PATCH, 400, "request.body.0", id="PATCH-string-id"),
+        pytest.param("PATCH", PATH, {"X": 1}, MERGE_PATCH, 400, UNKNOWN_KEY, id="PATCH-merge-unknown-key"),
+        pytest.param(
+            "PATCH", PATH, XML_BODY, "application/xml", 415, "request: Supported content", id="PATCH-xml"
+        ),
+        pytest.param(
+            "POST",
+            COLLECTION,
+            {**REFS, "SourceContactId": "abc"},
+            "application/json",
+            400,
+            "request.body.SourceContactId",
+            id="POST-string-id",
+        ),
+    ],
+)
+def test_prism_proxy_reports_a_wrong_request_that_the_mock_refuses(
+    prism_proxy: ServedProcess, method: str, path: str, body: Any, media_type: str, status: int, finding: str
+) -> None:
+    answer = send(prism_proxy, method, path, body, media_type)
+    assert answer.status_code == status, answer.text
+    assert any(found.startswith(finding) for found in violations(answer, "request")), answer.headers
+    assert violations(answer, "response") == []
+
+
 # -- prism mock: every request body media type -------------------------------------------------------
 
 
@@ -196,35 +303,128 @@ def test_prism_mock_finds_null_valid_for_a_property_a_date_and_a_carrier_member(
     assert violations(put(prism_mock, nulls)) == []
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "body", "media_type", "status"),
+    [
+        pytest.param("GET", DEFAULT, None, "", 200, id="GET-default"),
+        pytest.param("POST", COLLECTION, SEED_BODY, "application/json", 200, id="POST"),
+        pytest.param("PATCH", PATH, TEST_AND_ADD, JSON_PATCH, 200, id="PATCH-json-patch"),
+        pytest.param(
+            "PATCH", PATH, {"Comment": "x", "SourcePersonId": None}, MERGE_PATCH, 200, id="PATCH-merge"
+        ),
+        pytest.param("DELETE", PATH, None, "", 204, id="DELETE"),
+    ],
+)
+def test_prism_mock_serves_the_new_operations_with_no_violation(
+    prism_mock: ServedProcess, method: str, path: str, body: Any, media_type: str, status: int
+) -> None:
+    answer = send(prism_mock, method, path, body, media_type)
+    assert (answer.status_code, violations(answer)) == (status, [])
+
+
+@pytest.mark.parametrize(
+    ("body", "finding"),
+    [
+        pytest.param(MOVE, "request.body.0.op", id="move"),
+        pytest.param([{**MOVE[0], "op": 6}], "request.body.0.op", id="copy-by-number"),
+        pytest.param(
+            [{"op": "add", "path": "/NoSuchProperty", "value": 1}], "request.body.0.path", id="unknown-path"
+        ),
+        pytest.param([{"op": "replace", "path": "/Comment"}], f"request.body.0: {NO_VALUE}", id="no-value"),
+        pytest.param({"SourceContactId": None}, "request.body.SourceContactId", id="merge-null-mandatory"),
+    ],
+)
+def test_prism_mock_reports_a_patch_body_the_server_refuses(
+    prism_mock: ServedProcess, body: Any, finding: str
+) -> None:
+    answer = send(prism_mock, "PATCH", PATH, body, JSON_PATCH)
+    assert any(found.startswith(finding) for found in violations(answer, "request")), answer.headers
+
+
 # -- prism proxy in front of a stub: every documented JSON answer ------------------------------------
 
 
+#: A path of the spec's template, and a valid request body, for each method the stub is asked about.
+CONCRETE_PATHS = {
+    "/api/v1/Relation": COLLECTION,
+    "/api/v1/Relation/default": DEFAULT,
+    "/api/v1/Relation/{id}": PATH,
+}
+VALID_BODIES = {
+    "PUT": SEED_BODY,
+    "POST": SEED_BODY,
+    "PATCH": [{"op": "replace", "path": "/Comment", "value": "x"}],
+}
+
+
 def _documented_json_answers() -> Iterator[Any]:
-    for method, operation in DOCUMENT["paths"]["/api/v1/Relation/{id}"].items():
-        if method == "parameters":
-            continue
-        for status, response in operation["responses"].items():
-            if "$ref" in response:
-                response = DOCUMENT["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
-            media_types = [media for media in response.get("content", {}) if "json" in media]
-            if media_types:
-                yield pytest.param(method.upper(), int(status), media_types, id=f"{method.upper()}-{status}")
+    for template, item in DOCUMENT["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            for status, response in operation["responses"].items():
+                if "$ref" in response:
+                    response = DOCUMENT["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+                media_types = [media for media in response.get("content", {}) if "json" in media]
+                if media_types:
+                    label = f"{method.upper()}-{template.rsplit('/', 1)[1].strip('{}')}-{status}"
+                    yield pytest.param(
+                        method.upper(), CONCRETE_PATHS[template], int(status), media_types, id=label
+                    )
 
 
-@pytest.mark.parametrize(("method", "status", "media_types"), list(_documented_json_answers()))
+def test_the_stub_test_covers_every_operation_of_the_spec() -> None:
+    covered = {(param.values[0], param.values[1]) for param in _documented_json_answers()}
+    assert covered == {
+        ("POST", COLLECTION),
+        ("GET", DEFAULT),
+        ("GET", PATH),
+        ("PUT", PATH),
+        ("PATCH", PATH),
+        ("DELETE", PATH),
+    }
+
+
+@pytest.mark.parametrize(("method", "path", "status", "media_types"), list(_documented_json_answers()))
 def test_prism_proxy_reports_an_answer_that_fits_no_schema_for_every_documented_json_answer(
-    prism_before_stub: ServedProcess, method: str, status: int, media_types: list[str]
+    prism_before_stub: ServedProcess, method: str, path: str, status: int, media_types: list[str]
 ) -> None:
     missed = []
     for media_type in media_types:
-        headers = {**AUTH, "X-Answer-Status": str(status), "X-Answer-Type": media_type}
-        if method == "PUT":
-            answer = put(prism_before_stub, SEED_BODY, headers=headers)
-        else:
-            answer = httpx.get(f"{prism_before_stub.url}{PATH}", headers=headers, timeout=30)
+        headers = {"X-Answer-Status": str(status), "X-Answer-Type": media_type}
+        answer = send(
+            prism_before_stub,
+            method,
+            path,
+            VALID_BODIES.get(method),
+            JSON_PATCH if method == "PATCH" else "application/json",
+            **headers,
+        )
         assert answer.status_code == status
         if not violations(answer, "response"):
             missed.append(media_type)
     assert missed == [], (
         f"Prism validated no {status} answer of these types: it could not compile their schema"
     )
+
+
+@pytest.mark.parametrize(
+    ("method", "template", "status"),
+    [
+        pytest.param("POST", "/api/v1/Relation", 201, id="POST-201"),
+        pytest.param("DELETE", "/api/v1/Relation/{id}", 200, id="DELETE-200"),
+    ],
+)
+def test_prism_proxy_reports_a_status_the_operation_does_not_document(
+    prism_before_stub: ServedProcess, method: str, template: str, status: int
+) -> None:
+    documented = ",".join(DOCUMENT["paths"][template][method.lower()]["responses"])
+    assert str(status) not in documented.split(",")
+    body = VALID_BODIES.get(method)
+    answer = send(
+        prism_before_stub, method, CONCRETE_PATHS[template], body, **{"X-Answer-Status": str(status)}
+    )
+    assert answer.status_code == status
+    assert violations(answer, "response") == [
+        f"response: Unable to match the returned status code with those defined in the document: {documented}"
+    ]

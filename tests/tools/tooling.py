@@ -211,7 +211,7 @@ class _StubHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    do_GET = do_PUT = _answer
+    do_GET = do_PUT = do_POST = do_PATCH = do_DELETE = _answer
 
     def log_message(self, format: str, *args: object) -> None:
         pass
