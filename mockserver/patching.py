@@ -132,7 +132,7 @@ def _merge_ops(merge: Mapping[str, Any], document: Any, node: Node, prefix: str 
         exists = isinstance(document, Mapping) and name in document
         current = document[name] if exists else None
         if value is None:
-            if exists or sub.empty is not _REMOVE:  # removing an absent map entry changes nothing
+            if exists:  # removing a member that is not there changes nothing (RFC 7396)
                 out.append(_remove(path, sub))
         elif isinstance(value, Mapping) and isinstance(current, Mapping):
             out.extend(_merge_ops(value, current, sub, path))
@@ -193,6 +193,7 @@ class PatchReader:
     def _operation(self, index: int, operation: Any) -> dict[str, Any]:
         if not isinstance(operation, dict):
             raise _bad(str(index), "is not an object", f"Operation {index} is not an object: {operation!r}.")
+        operation = {key.lower(): value for key, value in operation.items()}  # Json.NET: `Op` is `op`
         name = _op_name(index, operation.get("op"))
         raw_path = operation.get("path")
         if not isinstance(raw_path, str):

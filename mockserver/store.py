@@ -6,7 +6,9 @@ one `BEGIN IMMEDIATE` transaction, so several processes sharing the file never l
 An exception inside the step (412, a failed patch test, PATCH of an unknown id) leaves the store
 untouched. `create` allocates the new id inside that same step: ids only grow (never reused, not
 even after a delete), skip ids a PUT already created, and are unique across processes sharing the
-file. `reset` restarts them at the largest fixture id + 1 (1 when there are none).
+file. A relation a PUT created beyond the next id and that was then deleted is remembered as
+retired, so POST never hands its id out. `reset` restarts ids at the largest fixture id + 1 (1 when
+there are none).
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ class MemoryStore:
     def __init__(self, fixtures: Mapping[int, dict[str, Any]]) -> None:
         self._fixtures = {key: json.dumps(value) for key, value in fixtures.items()}
         self._rows: dict[int, dict[str, Any]] = {}
+        self._retired: set[int] = set()  # deleted ids POST has not passed yet
         self._next = first_id(fixtures)
         self.reset()
 
@@ -83,23 +86,28 @@ class MemoryStore:
 
     def create(self, build: Build) -> dict[str, Any]:
         relation_id = self._next
-        while relation_id in self._rows:  # created by a PUT already
+        while relation_id in self._rows or relation_id in self._retired:  # a PUT's id, live or deleted
             relation_id += 1
         if relation_id > INT32_MAX:
             raise _exhausted()
         new = build(relation_id)
         self._rows[relation_id] = new
         self._next = relation_id + 1
+        self._retired = {retired for retired in self._retired if retired > relation_id}
         return new
 
     def delete(self, relation_id: int, unmodified_since: datetime | None) -> bool:
         previous = self._rows.get(relation_id)
         if is_stale(previous, unmodified_since):
             raise PreconditionFailed("Delete aborted")
-        return self._rows.pop(relation_id, None) is not None
+        existed = self._rows.pop(relation_id, None) is not None
+        if existed and relation_id >= self._next:
+            self._retired.add(relation_id)
+        return existed
 
     def reset(self) -> None:
         self._rows = {key: json.loads(value) for key, value in self._fixtures.items()}
+        self._retired = set()
         self._next = first_id(self._fixtures)
 
     def close(self) -> None:
@@ -152,6 +160,8 @@ class SqliteStore:
             raise StateFileError(f"The state file {self.path} is corrupt ({check}). It was left as it is.")
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.execute("PRAGMA synchronous = NORMAL")
+        # Deleted ids POST has not passed yet; older state files gain the table.
+        self._db.execute("CREATE TABLE IF NOT EXISTS retired (id INTEGER PRIMARY KEY)")
 
     @contextlib.contextmanager
     def _transaction(self):  # type: ignore[no-untyped-def]
@@ -188,15 +198,18 @@ class SqliteStore:
 
     def create(self, build: Build) -> dict[str, Any]:
         with self._transaction():  # BEGIN IMMEDIATE: no other process allocates meanwhile
-            found = self._db.execute("SELECT value FROM meta WHERE key = 'next_id'").fetchone()
-            relation_id = int(found[0]) if found else first_id(self._fixtures)
-            while self._db.execute("SELECT 1 FROM relation WHERE id = ?", (relation_id,)).fetchone():
-                relation_id += 1  # created by a PUT already
+            relation_id = self._next_id()
+            while self._db.execute(
+                "SELECT 1 FROM relation WHERE id = ?1 UNION ALL SELECT 1 FROM retired WHERE id = ?1",
+                (relation_id,),
+            ).fetchone():
+                relation_id += 1  # a PUT's id, live or deleted
             if relation_id > INT32_MAX:
                 raise _exhausted()
             new = build(relation_id)
             self._db.execute("INSERT INTO relation (id, body) VALUES (?, ?)", (relation_id, json.dumps(new)))
             self._set_next(relation_id + 1)
+            self._db.execute("DELETE FROM retired WHERE id <= ?", (relation_id,))
         return new
 
     def delete(self, relation_id: int, unmodified_since: datetime | None) -> bool:
@@ -205,7 +218,13 @@ class SqliteStore:
             if is_stale(previous, unmodified_since):
                 raise PreconditionFailed("Delete aborted")
             self._db.execute("DELETE FROM relation WHERE id = ?", (relation_id,))
+            if previous is not None and relation_id >= self._next_id():
+                self._db.execute("INSERT OR IGNORE INTO retired (id) VALUES (?)", (relation_id,))
         return previous is not None
+
+    def _next_id(self) -> int:
+        found = self._db.execute("SELECT value FROM meta WHERE key = 'next_id'").fetchone()
+        return int(found[0]) if found else first_id(self._fixtures)
 
     def _set_next(self, next_id: int) -> None:
         self._db.execute(
@@ -217,6 +236,7 @@ class SqliteStore:
     def reset(self) -> None:
         with self._transaction():
             self._db.execute("DELETE FROM relation")
+            self._db.execute("DELETE FROM retired")
             self._load_fixtures()
             self._set_next(first_id(self._fixtures))
 

@@ -299,6 +299,21 @@ def test_a_merge_patch_object_merges_into_a_carrier_member_by_member(client: htt
     assert client.patch(URL, json={"CreatedBy": None}).json()["CreatedBy"]["UserName"] != ""  # kept
 
 
+def test_a_merge_patch_null_for_a_member_the_carrier_lacks_changes_nothing(client: httpx.Client) -> None:
+    before = client.get(URL).json()
+    assert "ExtraFields" not in (before["CreatedBy"] or {})
+    answer = client.patch(URL, json={"CreatedBy": {"ExtraFields": None}, "Comment": "merged"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["CreatedBy"] == before["CreatedBy"]
+    assert answer.json()["Comment"] == "merged"
+
+
+def test_operation_member_names_are_read_in_any_case_as_json_net_reads_them(client: httpx.Client) -> None:
+    answer = _patch(client, [{"Op": "REPLACE", "PATH": "reversed", "Value": 1}])
+    assert answer.status_code == 200, answer.text
+    assert client.get(URL).json()["Reversed"] == 1
+
+
 def test_auth_the_id_and_prefer_come_as_on_every_operation(client: httpx.Client) -> None:
     assert client.patch(URL, json={}, headers={"Authorization": ""}).status_code == 401
     assert client.patch("/api/v1/Relation/abc", json={}).status_code == 404

@@ -66,6 +66,16 @@ def test_an_id_a_put_created_is_skipped(store_client: httpx.Client) -> None:
     assert store_client.get(f"{CREATE}/919").json()["Comment"] == "by put"
 
 
+def test_the_id_of_a_relation_a_put_created_and_a_delete_removed_is_never_handed_out(
+    store_client: httpx.Client,
+) -> None:
+    for relation_id in (919, 921):
+        assert store_client.put(f"{CREATE}/{relation_id}", json=REFS).status_code == 200
+        assert store_client.delete(f"{CREATE}/{relation_id}").status_code == 204
+    ids = [_create(store_client)["RelationId"] for _ in range(3)]
+    assert ids == [920, 922, 923]
+
+
 def test_a_reset_restarts_the_ids_after_the_largest_fixture(store_client: httpx.Client) -> None:
     _create(store_client)
     _create(store_client)
