@@ -10,9 +10,11 @@ What it does, in order:
      round, after a short warm-up per target that is not recorded.
   4. Checks: the seed PUT must be answered 200 by every target before and after the load, and wrk's
      non-2xx/3xx and socket-error counters must be 0; the reasons are written when they are not.
-  5. Contract suite: `python -m contracts` (its default run) is timed, if the package has a
+  5. POST and PATCH rows (bench/writes.py): each operation on a fresh mock and a fresh Prism of its
+     own (`--writes`, default post,patch), at the first connection count.
+  6. Contract suite: `python -m contracts` (its default run) is timed, if the package has a
      `__main__` yet.
-  6. Writes bench/RESULTS.md (medians, ratios mock/Prism, targets, start-up, peak RSS, versions,
+  7. Writes bench/RESULTS.md (medians, ratios mock/Prism, targets, start-up, peak RSS, versions,
      machine, the command and every raw round); raw wrk output and server logs go to bench/raw/.
 
 Targets (--targets): `mock` (the mock exactly as a user starts it: validation, auth, in-memory
@@ -45,6 +47,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/writes.py, also when loaded by path
+import writes
+
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
 LUA = BENCH / "put.lua"
@@ -59,7 +64,7 @@ BASELINE = "prism"
 # mock, `--quiet`), which is measured directly too ("upstream") for the latency a proxy adds.
 PROXY_TARGETS = ("upstream", "proxy", "prism-proxy")
 PROXY_BASELINE = "prism-proxy"
-RAW_FILES = ("wrk-*.txt", "mock*.log", "prism.log", "contracts.txt")
+RAW_FILES = ("wrk-*.txt", "mock*.log", "prism*.log", "contracts.txt")
 # The issue's goals, as ratios measured in one run.
 GOAL_RPS_RATIO = 2.0  # mock rps / Prism rps at 32 connections
 GOAL_P99_RATIO = 1.0  # mock p99 / Prism p99 at 32 connections (at most)
@@ -137,6 +142,13 @@ def _targets(text: str) -> tuple[str, ...]:
     return values
 
 
+def _writes(text: str) -> tuple[str, ...]:
+    try:
+        return writes.parse_operations(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="bench/run.py",
@@ -162,6 +174,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=3,
         help="extra cold starts per target timed before the load (default 3)",
+    )
+    parser.add_argument(
+        "--writes",
+        type=_writes,
+        default=writes.OPERATIONS,
+        help="POST/PATCH rows on fresh servers: post,patch (default), one of them, or none",
     )
     parser.add_argument("--skip-contracts", action="store_true", help="do not time `python -m contracts`")
     parser.add_argument("--contracts-timeout", type=_positive_int, default=900, help="seconds (default 900)")
@@ -531,7 +549,9 @@ def parse_summary(output: str) -> dict[str, float]:
     return {key: float(value) for key, value in found.groupdict().items()}
 
 
-def wrk_command(wrk: str, port: int, seconds: int, connections: int, threads: int) -> list[str]:
+def wrk_command(
+    wrk: str, port: int, seconds: int, connections: int, threads: int, lua: Path = LUA, path: str = PATH
+) -> list[str]:
     return [
         wrk,
         f"-t{min(threads, connections)}",
@@ -541,15 +561,23 @@ def wrk_command(wrk: str, port: int, seconds: int, connections: int, threads: in
         "5s",
         "--latency",
         "-s",
-        str(LUA),
-        f"http://127.0.0.1:{port}{PATH}",
+        str(lua),
+        f"http://127.0.0.1:{port}{path}",
     ]
 
 
 def run_wrk(
-    wrk: str, server: Server, seconds: int, connections: int, threads: int, raw: Path, tag: str
+    wrk: str,
+    server: Server,
+    seconds: int,
+    connections: int,
+    threads: int,
+    raw: Path,
+    tag: str,
+    lua: Path = LUA,
+    path: str = PATH,
 ) -> dict[str, float]:
-    cmd = wrk_command(wrk, server.port, seconds, connections, threads)
+    cmd = wrk_command(wrk, server.port, seconds, connections, threads, lua, path)
     pids = server.pids()
     cpu_before = cpu_seconds(pids)
     done = run_quiet(cmd, timeout=seconds + 60)
@@ -720,6 +748,7 @@ class Outcome:
     began: datetime
     wall_s: float
     proxy_listing: dict[str, Any] = field(default_factory=dict)  # the proxy's GET /__admin/violations
+    write_outcome: writes.WriteOutcome = field(default_factory=writes.WriteOutcome)  # POST and PATCH rows
 
 
 def medians(rounds: list[Round], target: str, connections: int) -> dict[str, float]:
@@ -825,6 +854,7 @@ def render(out: Outcome) -> str:
         "/proc: per answer it is the figure least disturbed by other work on the machine."
     )
     add("")
+    lines += writes.render(out.write_outcome, a.rounds, a.duration)
     if "proxy" in targets and PROXY_BASELINE in targets:
         lines += render_proxy(out, targets)
     add("## Goals (issue 6), from this run")
@@ -1117,6 +1147,28 @@ def shown_command(cmd: list[str]) -> list[str]:
 # -- main --------------------------------------------------------------------------------------------
 
 
+def write_rows(
+    args: argparse.Namespace, wrk: str, node: str | None, raw: Path, body: bytes, headers: dict[str, str]
+) -> writes.WriteOutcome:
+    """The POST and PATCH rows (bench/writes.py), each operation on fresh servers of its own."""
+    state_dir = Path(tempfile.mkdtemp(prefix="relation-bench-writes-"))
+
+    def make_server(target: str, operation: str) -> Server:
+        server = make_servers((target,), node, raw, state_dir)[target]
+        server.log = raw / f"{target}-{operation}.log"
+        if args.source and target != BASELINE:
+            server.cwd = args.source.resolve()
+        return server
+
+    def load(server: Server, seconds: int, connections: int, tag: str, **workload: Any) -> dict[str, float]:
+        return run_wrk(wrk, server, seconds, connections, args.threads, raw, tag, **workload)
+
+    try:
+        return writes.WriteBench(make_server, load, say, (body, headers)).run(args, args.targets)
+    finally:
+        shutil.rmtree(state_dir, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
@@ -1218,6 +1270,13 @@ def main(argv: list[str] | None = None) -> int:
         for s in servers.values():
             s.halt()
         shutil.rmtree(state_dir, ignore_errors=True)
+    write_outcome = writes.WriteOutcome()
+    if args.writes:
+        try:
+            write_outcome = write_rows(args, wrk, node, raw, body, headers)
+        except RuntimeError as exc:  # BenchError included
+            say(f"POST/PATCH rows: {exc}")
+            return 2
     contracts = (
         ContractRun("skipped with --skip-contracts")
         if args.skip_contracts
@@ -1234,6 +1293,7 @@ def main(argv: list[str] | None = None) -> int:
         answers=answers,
         consistency=consistency,
         proxy_listing=proxy_listing,
+        write_outcome=write_outcome,
         contracts=contracts,
         machine={
             **machine_facts(wrk, node),

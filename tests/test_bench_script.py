@@ -1,14 +1,19 @@
-"""bench/run.py's argument handling and parsing helpers (no servers, no wrk, no timing)."""
+"""bench/run.py's argument handling and parsing helpers, and its POST/PATCH rows (bench/writes.py):
+their requests answered by the mock, and a one-second run of them (no assertion on timing)."""
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
 import json
+import shutil
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
+
+from tests.livemock import mock_in_thread
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,6 +36,7 @@ def test_defaults_match_the_issue() -> None:
     assert args.rounds == 3
     assert args.connections == (32, 1)
     assert args.targets == ("mock", "prism", "mock-sqlite", "mock-w2", "upstream", "proxy", "prism-proxy")
+    assert args.writes == ("post", "patch")
     assert not args.skip_contracts
 
 
@@ -65,6 +71,8 @@ def test_connections_and_targets_are_lists() -> None:
         ("--threads", "-2"),
         ("--warmup", "-1"),
         ("--startups", "-1"),
+        ("--writes", "put"),
+        ("--writes", "post,none"),
     ],
 )
 def test_bad_values_are_refused_with_a_usage_error(
@@ -140,3 +148,67 @@ def test_a_report_is_written_from_rounds() -> None:
 def test_positive_int_messages_name_the_value() -> None:
     with pytest.raises(argparse.ArgumentTypeError, match="'zero'"):
         bench._positive_int("zero")
+
+
+@pytest.mark.parametrize(
+    ("text", "operations"), [("patch", ("patch",)), ("PATCH, post", ("patch", "post")), ("none", ())]
+)
+def test_the_write_rows_are_chosen_with_writes(text: str, operations: tuple[str, ...]) -> None:
+    assert bench.parse_args(["--writes", text]).writes == operations
+
+
+def test_the_post_row_sends_the_seed_relation_and_the_patch_row_a_test_and_a_replace() -> None:
+    seed, put_headers = bench.seed_request()
+    post_body, post_headers = bench.writes.WORKLOADS["post"].request()
+    patch_body, patch_headers = bench.writes.WORKLOADS["patch"].request()
+    assert json.loads(post_body) == json.loads(seed)
+    assert post_headers == put_headers
+    assert [op["op"] for op in json.loads(patch_body)] == ["test", "replace"]
+    assert patch_headers["Content-Type"] == "application/json-patch+json"
+
+
+def test_the_mock_answers_what_the_write_rows_send_and_a_reset_starts_every_round_alike() -> None:
+    post, patch = bench.writes.WORKLOADS["post"], bench.writes.WORKLOADS["patch"]
+    with mock_in_thread() as url:
+        port = int(url.rsplit(":", 1)[1])
+        first = bench.writes.probe(port, post)
+        second = bench.writes.probe(port, post)
+        assert (first.status, second.status) == (200, 200)
+        assert json.loads(second.body)["RelationId"] == json.loads(first.body)["RelationId"] + 1
+        assert bench.writes.probe(port, patch).status == 200
+        bench.writes.reset(port)
+        again = bench.writes.probe(port, post)
+        assert json.loads(again.body)["RelationId"] == json.loads(first.body)["RelationId"]
+        assert httpx.get(f"{url}/api/v1/Relation/{json.loads(second.body)['RelationId']}", headers={
+            "Authorization": "Basic dGplMDpUamUw"}).status_code == 404  # fmt: skip
+
+
+def test_the_write_rows_are_rendered_with_their_ratios() -> None:
+    rounds = [
+        bench.writes.WriteRound("post", 1, 32, "mock", 3000.0, 9.0, 20.0, 0, 0, 0.3),
+        bench.writes.WriteRound("post", 1, 32, "prism", 1500.0, 18.0, 40.0, 0, 0, 0.6),
+        bench.writes.WriteRound("patch", 1, 32, "mock", 2000.0, 12.0, 30.0, 0, 0, 0.4),
+        bench.writes.WriteRound("patch", 1, 32, "prism", 1000.0, 24.0, 90.0, 0, 0, 0.8),
+    ]
+    text = "\n".join(bench.writes.render(bench.writes.WriteOutcome(rounds=rounds), 1, 10))
+    assert "| POST | 32 | 3,000.0 | 1,500.0 | 2.00x | 9.00 / 20.00 | 18.00 / 40.00 | 0.50x |" in text
+    assert "| PATCH | 32 | 2,000.0 | 1,000.0 | 2.00x | 12.00 / 30.00 | 24.00 / 90.00 | 0.33x |" in text
+    skipped = bench.writes.render(
+        bench.writes.WriteOutcome(skipped="no POST/PATCH rows: --writes none"), 1, 10
+    )
+    assert "Not measured: no POST/PATCH rows: --writes none." in skipped
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_a_one_second_run_of_the_mock_writes_post_and_patch_rows_without_errors(tmp_path: Path) -> None:
+    """The quick mode: every stage of `make bench` for the mock alone, one round of one second."""
+    report = tmp_path / "RESULTS.md"
+    quick = ["--targets", "mock", "--duration", "1", "--rounds", "1", "--warmup", "0", "--startups", "0",
+             "--connections", "2", "--skip-contracts", "--no-install", "--output", str(report),
+             "--raw-dir", str(tmp_path / "raw")]  # fmt: skip
+    assert bench.main(quick) == 0
+    text = report.read_text()
+    rows = [line for line in text.splitlines() if line.startswith(("| POST | 2 |", "| PATCH | 2 |"))]
+    assert len(rows) == 2, text
+    assert all(row.endswith("| 0 |") for row in rows), rows  # no non-2xx answer, no socket error
+    assert (tmp_path / "raw" / "wrk-r1-post-mock-c2.txt").is_file()

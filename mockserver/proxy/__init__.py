@@ -2,9 +2,11 @@
 
 The spec's paths go to the upstream and back (`upstream`, `wire`, `routing`); each exchange is
 checked by openapi-core (`openapi_check`, its factories made to build once in `compiled`, XML and
-form bodies read by `xmlvalues`, errors turned into `findings`) and against the spec's worded
-promises, alone (`promises`) and across exchanges (`history`, comparing values as `values` says);
-what is found goes to the answer's headers, the log, the journal and `GET /__admin/violations`
-(`violations`), and at exit to a summary and `--report` (`report`); `--record` keeps the
-relations that pass through as fixtures (`recorder`). `endpoint.Proxy` ties them together.
+form bodies read by `xmlvalues`, PATCH bodies spelt as the vendor reads them by `patchvalues`,
+errors turned into `findings`) and against the spec's worded promises: on one exchange (`promises`,
+`stamps`, and for POST, PATCH, DELETE and GET default `resource`) and across exchanges (`history`,
+`accepted`, `lifecycle`), comparing values as `values` says; what is found goes to the answer's
+headers, the log, the journal and `GET /__admin/violations` (`violations`), and at exit to a
+summary and `--report` (`report`); `--record` keeps the relations that pass through as fixtures,
+and forgets the deleted ones (`recorder`). `endpoint.Proxy` ties them together.
 """

@@ -7,9 +7,10 @@ access-log middlewares wrap both, as they wrap the mock.
 
 Per exchange `Proxy` reads the body (413 over `--max-body`, counted as it arrives when chunked, so
 nothing too large is forwarded; 408 when it stalls), forwards it, checks request and answer
-(openapi-core, then the spec's worded promises), logs and journals what it found, records the
-relation when `--record` is on, and answers with the upstream's answer plus `X-Contract-Violations`
-(and `X-Contract-Violations-Detail` when there are any), or a 502 naming them with
+(openapi-core, then the spec's worded promises: `promises`, `resource`, `history`), logs and
+journals what it found, records the relation (or forgets a deleted one) when `--record` is on,
+and answers with the upstream's answer plus `X-Contract-Violations` (and
+`X-Contract-Violations-Detail` when there are any), or a 502 naming them with
 `--fail-on-violation`.
 """
 
@@ -37,6 +38,7 @@ from mockserver.proxy.openapi_check import TrafficChecker
 from mockserver.proxy.promises import Exchange, Outcome, Promises
 from mockserver.proxy.recorder import Recording
 from mockserver.proxy.report import print_summary, write_report
+from mockserver.proxy.resource import Resource
 from mockserver.proxy.routing import ProxyRouter, Route, Routes
 from mockserver.proxy.upstream import Answer, Upstream
 from mockserver.proxy.values import Shape
@@ -50,6 +52,7 @@ _PARAMETER = re.compile(r"\\\{([^/]+?)\\\}")
 _CORS = b"access-control-"
 _EXPOSE = (b"access-control-expose-headers", b"X-Contract-Violations, X-Contract-Violations-Detail")
 _NO_BODY_STATUSES = frozenset({204, 304})
+PATCH_JSON = ("application/json", "text/json", "application/json-patch+json", "application/merge-patch+json")
 INT32 = (-(2**31), 2**31 - 1)
 
 
@@ -77,6 +80,7 @@ class Proxy:
         self.checker = TrafficChecker(spec)
         shape = Shape.from_spec(spec.entity, entity)
         self.promises = Promises(shape)
+        self.resource = Resource(shape)
         self.history = History(shape)
         self.log = ViolationLog(settings.journal_size)
         self.recording = Recording(settings.record_file, entity) if settings.record_file else None
@@ -139,6 +143,7 @@ class Proxy:
         note = scope.get(NOTE)
         journal_id = note.get("Id") if isinstance(note, dict) else None
         exchange = self._exchange(method, params, query, text_headers, body)
+        exchange.route = route.template
         self.history.started(exchange)
         try:
             answer = await self.upstream.send(
@@ -167,7 +172,7 @@ class Proxy:
             }
             note["Violations"] = [as_dict(f) for f in findings]
         if self.recording is not None and not any(f.side == RESPONSE for f in findings):
-            self._record(exchange, entity)
+            self._record(exchange, answer.status, entity)
         failing = [f for f in findings if f.side == RESPONSE]
         if self.fail_on_violation and failing:
             await send_error(send, violation_error(answer.status, failing), media, findings)
@@ -214,7 +219,11 @@ class Proxy:
                 findings += self.checker.response(request, answer.status, answer_headers, answer.decoded)
             checked = time.perf_counter()
             exchange.request_findings = request_findings
-            exchange.body = self.checker.read_body(exchange.headers.get("content-type", ""), body)
+            if exchange.method == "PATCH" and exchange.media in PATCH_JSON:
+                exchange.body = self.checker.patch_value(body)
+                exchange.patch = self.checker.patches.read(exchange.body)
+            else:
+                exchange.body = self.checker.read_body(exchange.headers.get("content-type", ""), body)
             if exchange.media.endswith("xml"):
                 exchange.xml_namespace = root_namespace(body)
             if self.secrets.within(body):
@@ -228,11 +237,13 @@ class Proxy:
                 date=http_date(_header(answer, b"date")),
                 last_modified=http_date(_header(answer, b"last-modified")),
                 last_modified_text=_header(answer, b"last-modified"),
+                content_length=_header(answer, b"content-length"),
                 arrived=time.monotonic(),
                 wall=datetime.now(UTC),
                 xml_namespace=self._answer_namespace(answer),
             )
             findings += self.promises.check(exchange, outcome)
+            findings += self.resource.check(exchange, outcome)
             findings += self.history.check(exchange, outcome)
             self.timing.exchanges += 1
             self.timing.openapi_core += checked - started
@@ -261,15 +272,21 @@ class Proxy:
         value = self.checker.read_body(_header(answer, b"content-type") or "", answer.decoded, answer=True)
         return value if isinstance(value, dict) else None
 
-    def _record(self, exchange: Exchange, entity: dict[str, Any] | None) -> None:
+    def _record(self, exchange: Exchange, status: int, entity: dict[str, Any] | None) -> None:
+        """Whole relations the upstream answered are kept; one it deleted (or no longer has) goes."""
         assert self.recording is not None
-        if exchange.method not in ("GET", "PUT") or any(
+        if exchange.is_default or any(
             name == "$select" or name.startswith("__") for name, _ in exchange.query
         ):
             return
         if "prefer" in exchange.headers:
             return
-        if entity is not None:
+        gone = (exchange.method == "DELETE" and 200 <= status < 300) or (
+            exchange.method in ("GET", "DELETE") and status == 404
+        )
+        if gone and exchange.relation_id is not None:
+            self.recording.forget(exchange.relation_id)
+        elif exchange.method in ("GET", "PUT", "POST", "PATCH") and entity is not None:
             self.recording.offer(entity)
 
 

@@ -1,24 +1,26 @@
 """Promises about a relation across exchanges, judged from what the proxy saw of it.
 
-- a PUT whose `If-Unmodified-Since` is older than an UpdatedDate an earlier answer showed is 412;
-- UpdatedDate moves on: a PUT sent a second or more after the last one's answer has a later one;
+Each with its source (V: the vendor's documents, R: an RFC, O: our choice, written into the spec):
+- a PUT, PATCH or DELETE whose `If-Unmodified-Since` is older than an UpdatedDate an earlier
+  answer showed is 412 (V);
+- UpdatedDate moves on: a PUT or PATCH sent a second or more after the last write's answer has a
+  later one (V: the server sets it);
 - a GET shows the last acknowledged write: never an older UpdatedDate, never 404, and its settable
-  values (references, Comment, Reversed) are those of the last PUT answered 2xx (a refused PUT,
-  a `$select` on it, change nothing else);
-- one UpdatedDate is one version: two GETs that show it (JSON, XML, text/json) show the same values;
-- the same PUT body twice in a row gives the same relation, its stamps aside;
-- a PUT refused 400 with the very body a PUT already had accepted (in another media type, or
-  without `$select`) breaks "every content type carries the whole entity" (or "`$select` changes
-  the answer only").
+  values (references, Comment, Reversed) are those of the last PUT, POST or PATCH answered 2xx (a
+  refused write, a `$select` on one, a failed `test`, a stale DELETE change nothing else) (V);
+- one UpdatedDate is one version: two GETs that show it (JSON, XML, text/json) show the same
+  values (V: every content type carries the whole entity);
+- the same PUT body twice in a row gives the same relation, its stamps aside (R: PUT is idempotent);
+- the same body accepted once and refused 400 another time, in `accepted`;
+- the promises of creating, patching and deleting, in `lifecycle`.
 
 The memory is bounded (least recently used relations forgotten). It assumes that the writes to
-a relation go through the proxy, or at least not in the same second as those that do; PUTs of
+a relation go through the proxy, or at least not in the same second as those that do; writes of
 one relation in flight together make nothing certain, so they are not judged.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -26,42 +28,32 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import orjson
-
 from mockserver.protocol import http_date
+from mockserver.proxy import lifecycle
+from mockserver.proxy.accepted import Accepted
 from mockserver.proxy.findings import RESPONSE, Finding
 from mockserver.proxy.promises import Exchange, Outcome
-from mockserver.proxy.values import Shape, instant, second, show
+from mockserver.proxy.values import Shape, as_int, instant, second, show
 
 MAX_RELATIONS = 10_000
-MAX_ACCEPTED = 1_000
 STAMPS = ("UpdatedDate", "UpdatedBy")
+WRITES = ("PUT", "PATCH", "DELETE")  # the writes of a relation named in the path
+
+
+def _moment(entity: Mapping[str, Any]) -> datetime | None:
+    """When the relation last changed: its UpdatedDate, or its CreatedDate while nobody has updated it
+    (a real server may leave UpdatedDate empty on a new relation)."""
+    updated = instant(entity.get("UpdatedDate"))
+    if updated is not None and updated.year == 1:
+        return instant(entity.get("CreatedDate")) or updated
+    return updated
 
 
 def _stamp(exchange: Exchange, outcome: Outcome) -> datetime | None:
-    """The answer's UpdatedDate, unless a `$select` may have replaced it by a default."""
+    """The answer's UpdatedDate (`_moment`), unless a `$select` may have replaced it by a default."""
     if outcome.entity is None or exchange.select:
         return None
-    return instant(outcome.entity.get("UpdatedDate"))
-
-
-_EMPTY = {"int": 0, "str": "", "date": "0001-01-01T00:00:00"}
-
-
-def _canonical(body: Mapping[str, Any], kinds: Mapping[str, str]) -> bytes:
-    """A body as the spec reads it: a value field left out or null is its empty value, a carrier left
-    out or null is none (the spec: "null is a property's empty value"), as sorted JSON."""
-
-    def drop(node: Any) -> Any:
-        if isinstance(node, Mapping):
-            return {key: drop(sub) for key, sub in node.items() if sub is not None}
-        if isinstance(node, list):
-            return [drop(item) for item in node]
-        return node
-
-    out = {name: empty for name, kind in kinds.items() if (empty := _EMPTY.get(kind)) is not None}
-    out.update({key: drop(value) for key, value in body.items() if value is not None})
-    return orjson.dumps(out, option=orjson.OPT_SORT_KEYS)
+    return _moment(outcome.entity)
 
 
 @dataclass(slots=True)
@@ -70,16 +62,19 @@ class Seen:
 
     newest: datetime | None = None  # the newest UpdatedDate/Last-Modified an answer showed
     newest_at: float = 0.0
-    written: datetime | None = None  # UpdatedDate of the last acknowledged PUT
+    written: datetime | None = None  # UpdatedDate of the last acknowledged write (not after a DELETE)
     written_at: float = 0.0
-    expected: dict[str, Any] | None = None  # settable values the last acknowledged PUT stored
+    expected: dict[str, Any] | None = None  # settable values the last acknowledged write stored
     version: tuple[datetime, dict[str, Any], str] | None = None  # (UpdatedDate, values, where seen)
     version_at: float = 0.0
     last_put: tuple[bytes, dict[str, Any]] | None = None  # (request fingerprint, answer values)
-    in_flight: int = 0
+    in_flight: int = 0  # writes (PUT, PATCH, DELETE) sent and not answered
     overlapped: bool = False
     last_put_started: float = 0.0
     last_put_done: float = 0.0
+    read: dict[str, Any] | None = None  # settable values a settled GET showed (no write since)
+    deleted: bool = False  # a DELETE answered 2xx, and nothing wrote the relation since
+    handed_out: bool = False  # a POST answered this id
 
 
 class History:
@@ -87,9 +82,7 @@ class History:
         self.shape = shape
         self.clock = clock
         self.relations: OrderedDict[int, Seen] = OrderedDict()
-        self.accepted: OrderedDict[bytes, str] = OrderedDict()  # accepted body digest -> media type
-        self.refused: OrderedDict[bytes, str] = OrderedDict()  # refused (400) body digest -> media type
-        self.answer_namespace: str | None = None  # the namespace the upstream writes XML answers in
+        self.accepted = Accepted(shape)
 
     def _seen(self, relation_id: int) -> Seen:
         seen = self.relations.get(relation_id)
@@ -103,7 +96,7 @@ class History:
 
     def started(self, exchange: Exchange) -> None:
         """A request goes upstream."""
-        if exchange.method == "PUT" and exchange.relation_id is not None:
+        if exchange.method in WRITES and exchange.relation_id is not None:
             seen = self._seen(exchange.relation_id)
             seen.overlapped = seen.in_flight > 0
             seen.in_flight += 1
@@ -111,36 +104,79 @@ class History:
 
     def finished(self, exchange: Exchange) -> None:
         """Its answer (or failure) is in; call once per `started`."""
-        if exchange.method == "PUT" and exchange.relation_id is not None:
+        if exchange.method in WRITES and exchange.relation_id is not None:
             seen = self._seen(exchange.relation_id)
             seen.in_flight = max(0, seen.in_flight - 1)
             seen.last_put_done = self.clock()
 
     def check(self, exchange: Exchange, outcome: Outcome) -> list[Finding]:
-        if outcome.xml_namespace is not None:
-            self.answer_namespace = outcome.xml_namespace
+        self.accepted.saw_answer(outcome)
         rid = exchange.relation_id
-        if rid is None or not exchange.judged:
+        if exchange.method == "POST":
+            rid = self._created_id(exchange, outcome)
+        if rid is None or not exchange.judged or exchange.is_default:
             return []
         seen = self._seen(rid)
         out: list[Finding] = []
-        if exchange.method == "PUT":
+        method, status, entity = exchange.method, outcome.status, outcome.entity
+        settled = self._settled(exchange, seen)
+        if method in ("PUT", "POST", "PATCH"):
+            out += self.accepted.check(exchange, outcome)
+        if method in WRITES and not seen.deleted:
             out += self._stale(exchange, outcome, seen)
-            out += self._accepted_before(exchange, outcome)
-            if 200 <= outcome.status < 300:
-                out += self._put(exchange, outcome, seen)
-        elif exchange.method == "GET":
-            if outcome.status == 404 and seen.written is not None and self._settled(exchange, seen):
+        if method == "PUT" and 200 <= status < 300:
+            out += self._put(exchange, outcome, seen)
+        elif method == "POST":
+            out += lifecycle.created(rid, handed_out=seen.handed_out, stored=seen.written is not None)
+            out += self._saved(exchange, outcome, seen, self._complete(exchange), "POST")
+            seen.handed_out = True
+        elif method == "PATCH":
+            clean = not seen.overlapped and seen.in_flight == 0
+            if seen.deleted and clean:
+                out += lifecycle.after_delete(exchange, status, rid)
+            known = seen.expected or seen.read
+            if clean and known is not None and not seen.deleted:
+                out += lifecycle.patch_findings(exchange, status, entity, known, self.shape)
+            if status == 200:
+                values = self.shape.values(entity) if entity is not None and not exchange.select else None
+                expected = {name: values[name] for name in self.shape.settable} if values else None
+                out += self._saved(exchange, outcome, seen, expected, "PATCH")
+        elif method == "DELETE" and 200 <= status < 300:
+            seen.deleted = not seen.overlapped and seen.in_flight == 0
+            seen.written = seen.expected = seen.read = seen.version = seen.last_put = None
+        elif method == "GET":
+            if seen.deleted and settled:
+                out += lifecycle.after_delete(exchange, status, rid)
+            elif status == 404 and seen.written is not None and settled:
                 out.append(
-                    self._finding("persistence", "status", "answered 404 for a relation a PUT stored before")
+                    self._finding(
+                        "persistence", "status", "answered 404 for a relation a write stored before"
+                    )
                 )
-            elif outcome.status == 200 and outcome.entity is not None and not exchange.select:
-                out += self._get(exchange, outcome.entity, seen)
+            elif status == 200 and entity is not None and not exchange.select:
+                out += self._get(exchange, entity, seen)
         moment = _stamp(exchange, outcome)
-        moment = moment or (outcome.last_modified if 200 <= outcome.status < 300 else None)
+        moment = moment or (outcome.last_modified if 200 <= status < 300 else None)
         if moment is not None and (seen.newest is None or moment > seen.newest):
             seen.newest, seen.newest_at = moment, self.clock()
         return out
+
+    @staticmethod
+    def _created_id(exchange: Exchange, outcome: Outcome) -> int | None:
+        """The id a POST answered 200 with (None when `$select` may have nulled it, or it is no id)."""
+        if outcome.status != 200 or outcome.entity is None:
+            return None
+        number = as_int(outcome.entity.get("RelationId"))
+        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+            return None
+        return number
+
+    def _complete(self, exchange: Exchange) -> dict[str, Any] | None:
+        """The settable values a PUT or POST of this body stores, when the body gives all of them."""
+        if exchange.request_findings:
+            return None
+        expected = self.shape.expected(exchange.body, exchange.media)
+        return expected if expected is not None and len(expected) == len(self.shape.settable) else None
 
     @staticmethod
     def _finding(check: str, location: str, message: str) -> Finding:
@@ -148,7 +184,7 @@ class History:
 
     @staticmethod
     def _settled(exchange: Exchange, seen: Seen) -> bool:
-        """No PUT of the relation in flight, and every earlier one answered before this GET began."""
+        """No write of the relation in flight, and every earlier one answered before this one began."""
         return seen.in_flight == 0 and exchange.started >= seen.last_put_done
 
     def _stale(self, exchange: Exchange, outcome: Outcome, seen: Seen) -> list[Finding]:
@@ -168,52 +204,43 @@ class History:
                 "precondition",
                 "header If-Unmodified-Since",
                 f"{raw!r} is older than UpdatedDate {seen.newest.isoformat()} shown by an earlier "
-                "answer; the "
-                f"spec refuses such a PUT with 412 and changes nothing, but it was answered {outcome.status}",
-            )
-        ]
-
-    def _accepted_before(self, exchange: Exchange, outcome: Outcome) -> list[Finding]:
-        """The very body (as the spec reads it) answered 2xx once and 400 another time, in any media
-        type, with or without `$select`: the values decide, and every content type carries the whole
-        entity."""
-        if exchange.request_findings or not isinstance(exchange.body, Mapping):
-            return []
-        if outcome.status != 400 and not 200 <= outcome.status < 300:
-            return []
-        # XML in another namespace than the server's own answers is another dialect (a .NET
-        # DataContractSerializer reads only its own): compared only with XML in that namespace.
-        dialect = b""
-        if exchange.xml_namespace is not None and exchange.xml_namespace != self.answer_namespace:
-            dialect = b"xml:" + exchange.xml_namespace.encode()
-        key = hashlib.blake2b(_canonical(exchange.body, self.shape.kinds) + dialect, digest_size=16).digest()
-        now = exchange.media + (" with $select" if exchange.select else "")
-        mine, other = (self.accepted, self.refused) if outcome.status < 300 else (self.refused, self.accepted)
-        mine[key] = now
-        mine.move_to_end(key)
-        if len(mine) > MAX_ACCEPTED:
-            mine.popitem(last=False)
-        before = other.get(key)
-        if before is None:
-            return []
-        answered = "accepted" if outcome.status < 300 else "refused 400"
-        earlier = "refused 400" if outcome.status < 300 else "accepted"
-        return [
-            self._finding(
-                "accepted-before",
-                "body",
-                f"a {now} body was {answered}, but the same values were {earlier} before ({before}): the "
-                "values decide, in every content type",
+                f"answer; the spec refuses such a {exchange.method} with 412 and changes nothing, but it "
+                f"was answered {outcome.status}",
             )
         ]
 
     def _put(self, exchange: Exchange, outcome: Outcome, seen: Seen) -> list[Finding]:
+        clean = not seen.overlapped and seen.in_flight == 0
+        last_put = seen.last_put
+        out = self._saved(exchange, outcome, seen, self._complete(exchange), "PUT")
+        entity = outcome.entity
+        if entity is None or exchange.select or not clean:
+            return out
+        values = self.shape.values(entity)
+        if last_put is not None and last_put[0] == exchange.fingerprint:
+            for name, (before, after) in self.shape.differences(last_put[1], values, skip=STAMPS).items():
+                out.append(
+                    self._finding(
+                        "idempotence",
+                        f"body/{name}",
+                        f"is {show(after)}; the same PUT just before answered {show(before)}, and "
+                        "PUT is idempotent",
+                    )
+                )
+        seen.last_put = (exchange.fingerprint, values)
+        return out
+
+    def _saved(
+        self, exchange: Exchange, outcome: Outcome, seen: Seen, expected: dict[str, Any] | None, label: str
+    ) -> list[Finding]:
+        """A write answered 2xx: UpdatedDate moved on; what it stored becomes what GET must show."""
         out: list[Finding] = []
         entity = outcome.entity
         clean = not seen.overlapped and seen.in_flight == 0
         updated = _stamp(exchange, outcome) or outcome.last_modified
         if (
             clean
+            and label != "POST"
             and updated is not None
             and seen.written is not None
             and exchange.started - seen.written_at >= 1.05
@@ -224,41 +251,27 @@ class History:
                     "clock",
                     "body/UpdatedDate",
                     f"is {updated.isoformat()} (not later than {seen.written.isoformat()}) for a "
-                    "PUT sent more than "
-                    "a second after the last one was answered: UpdatedDate is the time of the write",
+                    f"{label} sent more than a second after the last write was answered: UpdatedDate is "
+                    "the time of the write",
                 )
             )
-        expected = (
-            self.shape.expected(exchange.body, exchange.media) if not exchange.request_findings else None
-        )
-        complete = clean and expected is not None and len(expected) == len(self.shape.settable)
-        seen.expected = expected if complete else None
+        seen.deleted = False
+        seen.expected = expected if clean else None
+        seen.read = None
         if clean and updated is not None:
             seen.written, seen.written_at = updated, self.clock()
         if entity is None or exchange.select or not clean:
             seen.version, seen.last_put = None, None
             return out
-        values = self.shape.values(entity)
-        if seen.last_put is not None and seen.last_put[0] == exchange.fingerprint:
-            for name, (before, after) in self.shape.differences(
-                seen.last_put[1], values, skip=STAMPS
-            ).items():
-                out.append(
-                    self._finding(
-                        "idempotence",
-                        f"body/{name}",
-                        f"is {show(after)}; the same PUT just before answered {show(before)}, and "
-                        "PUT is idempotent",
-                    )
-                )
-        seen.last_put = (exchange.fingerprint, values)
-        stamp = instant(entity.get("UpdatedDate"))
+        if label != "PUT":
+            seen.last_put = None
+        stamp = _moment(entity)
         if stamp is not None:
-            seen.version, seen.version_at = (stamp, values, "PUT"), self.clock()
+            seen.version, seen.version_at = (stamp, self.shape.values(entity), label), self.clock()
         return out
 
     def _get(self, exchange: Exchange, entity: Mapping[str, Any], seen: Seen) -> list[Finding]:
-        updated = instant(entity.get("UpdatedDate"))
+        updated = _moment(entity)
         if updated is None:
             return []
         values = self.shape.values(entity)
@@ -270,8 +283,7 @@ class History:
                     "persistence",
                     "body/UpdatedDate",
                     f"is {entity.get('UpdatedDate')!r}, older than {seen.written.isoformat()} from "
-                    "a PUT answered "
-                    "before this GET: the write was not kept",
+                    "a write answered before this GET: the write was not kept",
                 )
             )
         elif settled and seen.expected is not None:
@@ -281,9 +293,9 @@ class History:
                         self._finding(
                             "persistence",
                             f"body/{name}",
-                            f"is {show(entity.get(name))}; the last PUT answered 2xx stored "
-                            f"{show(want)} (a refused "
-                            "PUT, or a $select on one, changes nothing else)",
+                            f"is {show(entity.get(name))}; the last write answered 2xx stored "
+                            f"{show(want)} (a refused write, a $select on one, a failed test, a stale "
+                            "DELETE change nothing else)",
                         )
                     )
         version = seen.version
@@ -301,4 +313,6 @@ class History:
         if settled and (version is None or updated >= version[0]):
             where = f"GET ({exchange.headers.get('accept') or 'no Accept'})"
             seen.version, seen.version_at = (updated, values, where), self.clock()
+        if settled and not out:
+            seen.read = {name: entity.get(name) for name in self.shape.settable}
         return out

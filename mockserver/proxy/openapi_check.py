@@ -4,8 +4,9 @@
 inlined, the servers replaced by one the proxy's requests match), with the caching factories of
 `compiled`, and checks one synthetic exchange per operation, media type and status at start-up so
 that nothing is built on the first real one. A request is checked for its security, its path and
-query parameters and headers, and its body in its content type (XML and form included); an answer
-for a documented status, a documented content type, its body schema and its documented headers.
+query parameters and headers, and its body in its content type (XML and form included; a PATCH
+body in the spelling the vendor's case-insensitive reading gives it, `patchvalues`); an answer for
+a documented status, a documented content type, its body schema and its documented headers.
 
 A request check is remembered, bounded, in two parts: security and parameters by a digest of the
 values openapi-core reads (a client sends the same headers again and again), the body by a digest
@@ -49,6 +50,7 @@ from mockserver.proxy.compiled import (
     CompiledValidatorsFactory,
 )
 from mockserver.proxy.findings import REQUEST, RESPONSE, Finding, findings
+from mockserver.proxy.patchvalues import PatchReading
 from mockserver.proxy.xmlvalues import form_reader, xml_reader
 from mockserver.spec import SpecModel
 
@@ -199,6 +201,7 @@ class TrafficChecker:
             FORM: form_reader(form_schema),
         }
         self._answers = {**json_readers, "application/xml": answers, "text/xml": answers}
+        self.patches = PatchReading(spec.entity)
         write = self._factories(oas30_write_schema_validators_factory, oas30_write_schema_casters_factory)
         read = self._factories(oas30_read_schema_validators_factory, oas30_read_schema_casters_factory)
         self.security = self._validator(V30RequestSecurityValidator, write, self._readers)
@@ -258,8 +261,8 @@ class TrafficChecker:
                         answer_headers = [(name, "x") for name in answer.get("headers", {})]
                         self.response(request, int(status), [*answer_headers, ("Content-Type", media)], body)
 
-    @staticmethod
     def exchange(
+        self,
         method: str,
         template: str,
         path_params: Mapping[str, str],
@@ -267,7 +270,15 @@ class TrafficChecker:
         headers: Sequence[tuple[str, str]],
         body: bytes,
     ) -> _Request:
-        return _Request(method, template, path_params, query, headers, body)
+        request = _Request(method, template, path_params, query, headers, body)
+        if request.method == "patch" and body and media_type(request.content_type) in _JSON_TYPES:
+            request.body = self.patches.canonical_bytes(body)
+        return request
+
+    def patch_value(self, body: bytes) -> Any:
+        """A JSON PATCH body's value in the spec's spelling; None when it is not JSON."""
+        value = self.read_body("application/json", body)
+        return None if value is None else self.patches.canonical(value)
 
     def request(self, request: _Request) -> list[Finding]:
         """Security first; parameters and body only for a request that passes it (as openapi-core does)."""

@@ -1,5 +1,10 @@
 """`--record FILE`: every relation the upstream answers 200 with, saved in the format `--fixtures` loads.
 
+A GET, PUT, POST or PATCH answered with a whole relation records it; a DELETE answered 2xx, or a
+GET or DELETE answered 404, removes the relation from the file (also one an earlier session recorded), so a
+replay in the mock answers as the upstream last did. GET default's entity is stored nowhere and is
+not recorded.
+
 The file is a JSON object, id -> relation, with the stored fields exactly as the upstream sent them
 (server-set ones included: UpdatedDate, UpdatedBy, CreatedDate, CreatedBy); what a server computes
 per caller and per host (`TableRight`, `FieldProperties`, `_Links`) is left out, as `--fixtures`
@@ -69,6 +74,15 @@ class Recording:
         if self.relations.get(key) != kept:
             self.relations[key] = kept
             self.dirty = True
+        self._schedule()
+
+    def forget(self, relation_id: int) -> None:
+        """The upstream deleted this relation (or has none with this id): it leaves the recording."""
+        if self.relations.pop(str(relation_id), None) is not None:
+            self.dirty = True
+            self._schedule()
+
+    def _schedule(self) -> None:
         if not self.dirty or self._pending is not None:
             return
         wait = FLUSH_SECONDS - (time.monotonic() - self.written_at)

@@ -1,9 +1,11 @@
 """Which requests the proxy forwards: those on the spec's paths, matched once compiled.
 
 A path is matched on its raw (still percent-encoded) form, in any letter case and with a trailing
-slash allowed, as ASP.NET routes match; every method goes upstream (an undocumented one is the
-request's violation, and the upstream's answer is passed on). Everything else (the admin API,
-Swagger UI, `/openapi.json`, unknown paths) stays with the mock's own app.
+slash allowed, as ASP.NET routes match. A literal path wins over a template that also matches it,
+whatever the spec's order (`/api/v1/Relation/default` is not the relation "default"). Every method
+goes upstream (an undocumented one is the request's violation, and the upstream's answer is passed
+on). Everything else (the admin API, Swagger UI, `/openapi.json`, unknown paths) stays with the
+mock's own app.
 """
 
 from __future__ import annotations
@@ -33,7 +35,10 @@ class Routes:
         servers = spec.document.get("servers") or [{}]
         base = servers[0].get("url", "")
         base = base if base.startswith("/") else ""
-        self.routes = [Route(base, template) for template in spec.document.get("paths", {})]
+        templates = list(spec.document.get("paths", {}))
+        # Fewer parameters first: the most concrete route wins, as in ASP.NET and openapi-core.
+        templates.sort(key=lambda template: template.count("{"))
+        self.routes = [Route(base, template) for template in templates]
 
     def match(self, scope: Scope) -> tuple[Route, dict[str, str]] | None:
         raw = scope.get("raw_path") or scope["path"].encode()

@@ -47,3 +47,29 @@ def test_an_existing_fixtures_file_is_extended_not_replaced(tmp_path: Path) -> N
     recorded = json.loads(recording.read_text())
     assert recorded["77"]["Comment"] == "kept"
     assert recorded["918"]["RelationId"] == 918
+
+
+def test_posted_and_patched_relations_are_recorded_and_deleted_ones_forgotten(tmp_path: Path) -> None:
+    recording = tmp_path / "recorded.json"
+    recording.write_text(json.dumps({"77": {**ENTITY, "RelationId": 77, "Comment": "deleted upstream"}}))
+    with (
+        proxy_before(realistic_app(), record_file=recording) as proxy,
+        httpx.Client(base_url=proxy, headers=AUTH, timeout=10) as client,
+    ):
+        created = client.post("/api/v1/Relation", json={**ENTITY, "Comment": "posted"}).json()["RelationId"]
+        patched = client.post("/api/v1/Relation", json={**ENTITY, "Comment": "to patch"}).json()["RelationId"]
+        gone = client.post("/api/v1/Relation", json={**ENTITY, "Comment": "to delete"}).json()["RelationId"]
+        client.patch(
+            f"/api/v1/Relation/{patched}", json=[{"op": "replace", "path": "comment", "value": "patched"}]
+        )
+        assert client.delete(f"/api/v1/Relation/{gone}").status_code == 204
+        client.delete("/api/v1/Relation/77")  # the upstream has no 77: 404 or 204, gone either way
+        client.get("/api/v1/Relation/default")
+    recorded = json.loads(recording.read_text())
+    assert sorted(recorded, key=int) == sorted([str(created), str(patched)], key=int)
+    assert recorded[str(created)]["Comment"] == "posted"
+    assert recorded[str(patched)]["Comment"] == "patched"
+    with mock_in_thread(fixtures_file=recording) as mock:
+        replayed = httpx.get(f"{mock}/api/v1/Relation/{patched}", headers=AUTH).json()
+        assert httpx.get(f"{mock}/api/v1/Relation/{gone}", headers=AUTH).status_code == 404
+    assert replayed["Comment"] == "patched"

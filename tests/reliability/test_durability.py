@@ -1,5 +1,7 @@
-"""`--state FILE`: a write acknowledged with 200 survives SIGKILL, and a state file that is corrupt
-or belongs to another program stops the start-up (exit 2, a clear message) and is left untouched."""
+"""`--state FILE`: a write acknowledged with 200 (a PUT, POST or PATCH; a DELETE with 204) survives
+SIGKILL, ids a POST handed out before the kill are never handed out again, and a state file that is
+corrupt or belongs to another program stops the start-up (exit 2, a clear message) and is left
+untouched."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import httpx
 import pytest
 
 from tests.livemock import REFS
+from tests.reliability import resource_writes
 from tests.reliability.mockprocess import AUTH, MockProcess, StartMock, run_startup
 
 WRITERS = 6
@@ -141,6 +144,49 @@ def test_every_write_acknowledged_with_200_survives_sigkill_under_write_load(
         restarted = start_mock("--quiet", "--state", state)
         assert lost_writes(restarted, ledgers) == [], f"round {round_no}: acknowledged writes were lost"
         restarted.terminate()
+
+
+def resource_writes_until_sigkill(mock: MockProcess) -> list[resource_writes.ResourceLedger]:
+    """WRITERS threads POST, PATCH and DELETE for 1.5 s; then the mock is SIGKILLed under them."""
+    ledgers = [resource_writes.ResourceLedger() for _ in range(WRITERS)]
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def run(writer: int) -> None:
+        try:
+            resource_writes.write_until_killed(mock, writer, stop, ledgers[writer])
+        except BaseException as exc:  # reported below, in the test thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(writer,)) for writer in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    time.sleep(1.5)
+    mock.kill()
+    stop.set()
+    for thread in threads:
+        thread.join(10)
+    assert not errors, errors[0]
+    return ledgers
+
+
+@pytest.mark.slow
+def test_every_acknowledged_post_patch_and_delete_survives_sigkill_and_no_id_is_handed_out_twice(
+    start_mock: StartMock, tmp_path: Path
+) -> None:
+    state = tmp_path / "state.sqlite3"
+    ledgers = resource_writes_until_sigkill(start_mock("--quiet", "--state", state))
+    counts = {kind: sum(ledger.counts[kind] for ledger in ledgers) for kind in ("POST", "PATCH", "DELETE")}
+    assert min(counts.values()) >= 10, f"too few writes were acknowledged before the kill: {counts}"
+    restarted = start_mock("--quiet", "--state", state)
+    assert resource_writes.lost(restarted, ledgers) == [], "acknowledged writes were lost"
+    handed_out = set().union(*(ledger.handed_out for ledger in ledgers))
+    with restarted.client() as client:
+        after = [client.post("/api/v1/Relation", json={**REFS, "Comment": f"after {n}"}) for n in range(20)]
+    assert {answer.status_code for answer in after} == {200}
+    again = sorted(handed_out & {answer.json()["RelationId"] for answer in after})
+    assert again == [], f"ids handed out before the kill were handed out again after it: {again}"
+    restarted.terminate()
 
 
 # -- state files that must not be used ------------------------------------------------------------
