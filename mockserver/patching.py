@@ -231,6 +231,8 @@ class PatchReader:
         out: dict[str, Any] = {}
         for key, value in merge.items():
             found = node.child(key)
+            if found is None and at:  # an unknown member of a carrier: ignored, as PUT's binder does
+                continue
             if found is None:
                 raise _bad(
                     f"{at}{key}",
