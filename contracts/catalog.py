@@ -92,6 +92,28 @@ _CHECKS = (
           "ASP.NET Web API DefaultContentNegotiator falls back to the first formatter"),
     _prop("path_id_wins", OURS, "a body RelationId other than the path's changes nothing (path wins)",
           "our choice (reference 12): sent only under --strict or to the embedded mock"),
+    _prop("lifecycle", VENDOR, "create (POST 200), read, patch, delete (204), read (404); PATCH then 404",
+          "vendor POST 200, DELETE 204 'ContactRelationEntity deleted.', GET 404, PATCH 404 "
+          "'ContactRelationEntity with given id does not exist in the db.'"),
+    _prop("default_entity", VENDOR, "GET /default: a new relation, RelationId 0 and no _Links",
+          "vendor GET Relation/default: 'Set default values into a new ContactRelationEntity' (no _Links)"),
+    _prop("post_ids", VENDOR, "POST ignores a body RelationId; every id it hands out is new",
+          "vendor POST 'Creates a new ContactRelationEntity' (an id handed out again after DELETE: ours)"),
+    _prop("patch_equals_put", VENDOR, "a PATCH stores what a PUT of the patched document stores",
+          "vendor PATCH: changes 'as described in a JSON Patch' (RFC 6902), paths case-insensitive, leading "
+          "slash optional; `remove` as the empty value: ASP.NET JsonPatch's default"),
+    _prop("merge_equals_json_patch", VENDOR, "a merge patch stores what the equivalent JSON Patch stores",
+          "vendor PATCH: a MERGE-PATCH object 'will be converted to a list of JSON-PATCH operations' "
+          "(RFC 7396)"),
+    _prop("failed_test_changes_nothing", VENDOR,
+          "a failed `test` is 409 and changes nothing; one that holds applies",
+          "vendor PATCH 409 'Update blocked because a 'test' operation has detected a conflict'; RFC 6902 5"),
+    _prop("stale_patch_changes_nothing", VENDOR, "stale If-Unmodified-Since on PATCH: 412, nothing changed",
+          "vendor PATCH 412 'Update aborted because ContactRelationEntity has changed since ...' "
+          "(a fresh date applies: RFC 9110 13.1.4)"),
+    _prop("stale_delete_changes_nothing", VENDOR, "stale If-Unmodified-Since on DELETE: 412, nothing deleted",
+          "vendor DELETE 412 'Delete aborted because ContactRelationEntity has changed since ...' "
+          "(a fresh date deletes: RFC 9110 13.1.4)"),
     # Schemathesis built-ins (run by its CLI).
     _st("not_a_server_error", VENDOR, "no 5xx for any generated request",
         f"{_PUT_PAGE}: a valid PUT is 200, 400 or 412 (5xx for invalid data: our choice)"),
@@ -109,10 +131,15 @@ _CHECKS = (
         f"{_PUT_PAGE}: a valid entity is updated; without If-Unmodified-Since PUT always updates"),
     _st("missing_required_header", OURS, "a missing required header is refused",
         "the spec's required headers"),
-    _st("unsupported_method", OURS, "undocumented methods give 405", "not probed"),
-    _st("allow_header_conformance", RFC, "an Allow header lists the documented methods", "not probed"),
-    _st("use_after_free", OURS, "a deleted resource stays gone", "needs DELETE"),
-    _st("ensure_resource_availability", OURS, "a created resource can be read", "needs a create operation"),
+    _st("unsupported_method", OURS, "undocumented methods give 405 with Allow",
+        "RFC 9110 15.5.6 and ASP.NET Web API routing; the spec lists every method the vendor documents"),
+    _st("allow_header_conformance", RFC, "an Allow header lists the documented methods",
+        "RFC 9110 10.2.1 (OPTIONS probes of the coverage phase)"),
+    _st("use_after_free", VENDOR, "a deleted relation stays gone (GET/PATCH 404)",
+        "vendor DELETE 204 'ContactRelationEntity deleted.'; GET and PATCH 404 for a relation that "
+        "does not exist"),
+    _st("ensure_resource_availability", VENDOR, "a relation POST created can be read, put, patched",
+        "vendor POST 'Creates a new ContactRelationEntity'; the spec's links from POST's RelationId"),
     _st("ignored_auth", VENDOR, "a request without valid credentials is refused",
         "vendor authentication docs: 401"),
     _st("object_level_authorization", OURS, "one identity cannot read another's objects",
@@ -128,12 +155,10 @@ _CHECKS = (
 
 # Built-ins that find nothing to judge on this spec; shown as not applicable.
 INERT = {
-    "unsupported_method": "not probed: a real SuperOffice implements DELETE/PATCH/POST on this path",
-    "allow_header_conformance": "not probed: no OPTIONS requests are sent",
-    "use_after_free": "needs a DELETE operation in the spec",
-    "ensure_resource_availability": "needs a create operation in the spec",
     "object_level_authorization": "needs a second identity",
 }
+# Checks that only the stateful phase (chains over the spec's links) can judge.
+STATEFUL_CHECKS = frozenset({"use_after_free", "ensure_resource_availability"})
 
 CHECKS: dict[str, CheckInfo] = {info.name: info for info in _CHECKS}
 SCHEMATHESIS_CHECKS = tuple(info.name for info in _CHECKS if info.engine == SCHEMATHESIS)

@@ -4,12 +4,19 @@ Exit 0: every enforced check held (warnings allowed). Exit 1: at least one contr
 Exit 2: the suite could not run (bad arguments, server unreachable, spec invalid), with a one-line
 reason on stderr. Against a URL only the vendor's documented promises are enforced; `--strict`
 enforces every promise (the embedded mock is always held to all of them).
+
+Ctrl-C or SIGTERM stops the run, but not before it has deleted the relations it created and put
+the run's relation back; the summary and reports are still written, and the exit status is 130
+(Ctrl-C) or 143 (SIGTERM). Further signals while it cleans up are ignored, but a third one gives up.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
 from typing import NoReturn
@@ -17,7 +24,7 @@ from typing import NoReturn
 from rich.console import Console
 
 from contracts.catalog import CHECKS, select_checks
-from contracts.errors import ContractsError, UsageError
+from contracts.errors import ContractsError, Interrupted, UsageError
 from contracts.options import (
     DEFAULT_MAX_EXAMPLES,
     DEFAULT_RELATION_ID,
@@ -37,6 +44,7 @@ from contracts.report import (
     write_junit,
     write_markdown,
 )
+from contracts.results import RunResult
 from contracts.suite import run_suite
 
 PROG = "relation-contracts"
@@ -127,6 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="the server's documentation says text longer than a field's FieldLength is cut to it: accept "
         "that cut (exactly the first FieldLength UTF-16 units, shown in the PUT answer) instead of a 400",
     )  # fmt: skip
+    parser.add_argument(
+        "--read-only", action="store_true",
+        help="send only GET requests: Schemathesis on the GET operations, only the checks that write "
+        "nothing, no restore PUT (for a tenant where nothing may change)",
+    )  # fmt: skip
     parser.add_argument("--quiet", action="store_true", help="no progress display, only the summary")
     parser.add_argument("--list-checks", action="store_true", help="print the checks and exit")
     return parser
@@ -155,7 +168,10 @@ def parse_options(argv: list[str] | None = None) -> tuple[Options, argparse.Name
         person_ids=args.person_ids,
         definition_ids=args.definition_ids,
         documented_truncation=args.documented_truncation,
+        read_only=args.read_only,
     )
+    if options.read_only and not options.fuzz_phases and options.phases != PHASES:
+        raise UsageError("--read-only runs no stateful phase (it creates relations); choose other --phases")
     return options, args
 
 
@@ -168,13 +184,25 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{info.name:<30} {info.engine:<13} {basis_label(info.basis):<18} {info.summary}")
             return EXIT_HELD
         reporter: Reporter = ConsoleReporter(err) if options.progress else Reporter()
-        result = run_suite(options, reporter)
+        with _stopped_by_signals() as received:
+            try:
+                result = run_suite(options, reporter)
+            except Interrupted as exc:
+                print(f"{PROG}: interrupted", file=sys.stderr)
+                _write(exc.result, options)
+                return 128 + (received[0] if received else signal.SIGINT)
     except ContractsError as exc:
         print(f"{PROG}: cannot run: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    _write(result, options)
+    return EXIT_HELD if result.ok else EXIT_VIOLATED
+
+
+def _write(result: RunResult, options: Options) -> None:
+    """The summary on stdout, then the reports asked for."""
     # CI logs are not terminals; rich would wrap them at 80 columns.
     print_summary(result, Console(highlight=False, width=None if sys.stdout.isatty() else 130))
     if options.junit:
@@ -182,7 +210,30 @@ def main(argv: list[str] | None = None) -> int:
     if options.report:
         write_markdown(result, options.report)
     append_github_summary(result)
-    return EXIT_HELD if result.ok else EXIT_VIOLATED
+
+
+@contextmanager
+def _stopped_by_signals() -> Iterator[list[int]]:
+    """SIGTERM stops the run as Ctrl-C does (KeyboardInterrupt, so the suite cleans up); while it
+    cleans up, a second signal is ignored with a word, a third gives up. Yields the signals seen."""
+    received: list[int] = []
+
+    def handler(signum: int, _frame: object) -> None:
+        received.append(signum)
+        if len(received) == 1 or len(received) > 2:
+            raise KeyboardInterrupt
+        print(
+            f"{PROG}: deleting the relations this run created; signal again to abandon them", file=sys.stderr
+        )
+
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, handler)
+    try:
+        yield received
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def _header(raw: str) -> tuple[str, str]:

@@ -1,7 +1,9 @@
 """The properties' HTTP client: one keep-alive httpx client, and a curl line for every exchange.
 
 Every request goes through `Exchange`, which keeps exactly what was sent so that a violation can be
-printed with the command that reproduces it.
+printed with the command that reproduces it. `send` is also where the safety rules hold for the
+properties: under --read-only nothing but GET leaves, and a DELETE or PATCH leaves only for a
+relation this run created (its `Ledger`); anything else raises `UnsafeRequest` unsent.
 """
 
 from __future__ import annotations
@@ -15,13 +17,18 @@ from urllib.parse import urlencode
 import httpx
 
 from contracts.curl import AUTH_ENV, curl_command
-from contracts.errors import CannotRunError
+from contracts.errors import CannotRunError, UnsafeRequest
+from contracts.ledger import Ledger
 from contracts.options import Options
 from contracts.spec import PUT_PATH
 
 JSON = "application/json"
 XML = "application/xml"
 FORM = "application/x-www-form-urlencoded"
+JSON_PATCH = "application/json-patch+json"
+MERGE_PATCH = "application/merge-patch+json"
+# Methods that change one relation in place: only for relations this run created.
+ON_OURS_ONLY = frozenset({"DELETE", "PATCH"})
 # Headers that carry credentials: stripped for the "no credentials" calls.
 CREDENTIAL_HEADERS = frozenset({"authorization", "x-xsrf-token", "cookie"})
 
@@ -72,11 +79,12 @@ class Exchange:
 
 
 class RelationClient:
-    """Calls `PUT`/`GET /api/v1/Relation/{id}` on one server with the run's credentials and headers."""
+    """Calls `/api/v1/Relation[/{id}]` on one server with the run's credentials and headers."""
 
-    def __init__(self, options: Options, base_url: str) -> None:
+    def __init__(self, options: Options, base_url: str, ledger: Ledger | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.options = options
+        self.ledger = ledger
         self._http = httpx.Client(timeout=options.request_timeout, follow_redirects=False)
         self._env_refs = {} if options.auth_is_sample else {"Authorization": AUTH_ENV}
 
@@ -89,14 +97,29 @@ class RelationClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def url(self, relation_id: int | str, select: str | None = None) -> str:
-        url = self.base_url + PUT_PATH.replace("{id}", str(relation_id))
+    def url(self, relation_id: int | str | None, select: str | None = None) -> str:
+        """The relation's URL; None names the collection (`POST /api/v1/Relation`)."""
+        path = (
+            PUT_PATH.replace("/{id}", "")
+            if relation_id is None
+            else PUT_PATH.replace("{id}", str(relation_id))
+        )
+        url = self.base_url + path
         return f"{url}?{urlencode({'$select': select})}" if select is not None else url
+
+    def allowed(self, method: str, relation_id: int | str | None) -> str | None:
+        """Why this request must not leave, or None when it may."""
+        method = method.upper()
+        if self.options.read_only and method != "GET":
+            return f"--read-only: {method} is a write"
+        if method in ON_OURS_ONLY and not (self.ledger is not None and self.ledger.ours(relation_id)):
+            return f"{method} only for relations this run created, and {relation_id} is not one"
+        return None
 
     def send(
         self,
         method: str,
-        relation_id: int | str,
+        relation_id: int | str | None,
         *,
         body: bytes | None = None,
         content_type: str | None = None,
@@ -117,6 +140,9 @@ class RelationClient:
         sent.extend((headers or {}).items())
         url = self.url(relation_id, select)
         curl = curl_command(method, url, sent, body, env_refs=self._env_refs)
+        refused = self.allowed(method, relation_id)
+        if refused is not None:
+            raise UnsafeRequest(f"not sent: {method} {url} ({refused})")
         try:
             response = self._http.request(method, url, headers=sent, content=body)
         except httpx.HTTPError as exc:
@@ -139,5 +165,21 @@ class RelationClient:
         body = urlencode({name: "" if value is None else value for name, value in fields.items()}).encode()
         return self.send("PUT", relation_id, body=body, content_type=FORM, **kwargs)
 
-    def get(self, relation_id: int, **kwargs: Any) -> Exchange:
+    def get(self, relation_id: int | str, **kwargs: Any) -> Exchange:
         return self.send("GET", relation_id, **kwargs)
+
+    def post_json(self, entity: Mapping[str, Any], **kwargs: Any) -> Exchange:
+        """POST the entity to the collection (a new relation)."""
+        body = json.dumps(entity, ensure_ascii=False).encode()
+        return self.send("POST", None, body=body, content_type=JSON, **kwargs)
+
+    def patch(
+        self, relation_id: int, document: Any, *, content_type: str | None = None, **kwargs: Any
+    ) -> Exchange:
+        """PATCH with a JSON Patch array or a merge-patch object (their own media type by default)."""
+        media = content_type or (JSON_PATCH if isinstance(document, list) else MERGE_PATCH)
+        body = json.dumps(document, ensure_ascii=False).encode()
+        return self.send("PATCH", relation_id, body=body, content_type=media, **kwargs)
+
+    def delete(self, relation_id: int, **kwargs: Any) -> Exchange:
+        return self.send("DELETE", relation_id, **kwargs)

@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 from contracts.client import Exchange, RelationClient
 from contracts.errors import PropertyFailed
+from contracts.ledger import Ledger
 from contracts.options import Options
 from contracts.references import DERIVED_FIELDS, REFERENCE_FIELDS, SETTABLE, ReferencePool
 from contracts.results import Failure
@@ -43,8 +44,12 @@ class Context:
     relation_id: int
     pool: ReferencePool
     options: Options
+    # The relations this run created (the only ones it may delete or patch).
+    ledger: Ledger | None = None
     # None until learnt: True after a GET answered the relation, False after a 405/501.
     has_get: bool | None = None
+    # Likewise for POST /api/v1/Relation (False after a 404/405/501 to the first one).
+    has_post: bool | None = None
     # The relation as a GET found it before the run, and the first PUT answer (the record to
     # restore from when the server has no GET).
     snapshot: dict[str, Any] | None = None

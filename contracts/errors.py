@@ -4,7 +4,11 @@
     ├── UsageError        bad command-line arguments or options            (exit 2)
     ├── CannotRunError    server unreachable, spec invalid, tool missing   (exit 2)
     ├── PropertyFailed    a property saw the server break a promise         (exit 1, or a warning)
-    └── NotApplicable     a property has nothing to judge on this server    (reported, never a failure)
+    ├── NotApplicable     a property has nothing to judge on this server    (reported, never a failure)
+    └── UnsafeRequest     a request the safety rules forbid was about to leave (a bug; never sent)
+
+`Interrupted` (a KeyboardInterrupt, not a ContractsError) carries the result of a run stopped by
+Ctrl-C or SIGTERM, after the suite deleted what it had created.
 
 `PropertyFailed` also inherits `AssertionError`, the way Schemathesis failures do, so Hypothesis and
 pytest treat it as a test failure rather than an error.
@@ -15,7 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from contracts.results import Failure
+    from contracts.results import Failure, RunResult
 
 
 class ContractsError(Exception):
@@ -40,3 +44,15 @@ class PropertyFailed(ContractsError, AssertionError):
 
 class NotApplicable(ContractsError):
     """A property cannot judge this server (for example it offers no GET); the message says why."""
+
+
+class UnsafeRequest(ContractsError):
+    """A write under --read-only, or a DELETE/PATCH of a relation this run did not create: not sent."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """The run was stopped (Ctrl-C, SIGTERM); `result` holds what it found and what it cleaned up."""
+
+    def __init__(self, result: RunResult) -> None:
+        super().__init__("interrupted")
+        self.result = result

@@ -1,15 +1,20 @@
 """Stock Schemathesis on the project's spec, run through its own CLI in subprocesses.
 
 Its CLI is the supported surface (the engine's Python API is not public in v4), and one process per
-group of phases lets `--workers` use more than one core. Each process writes an NDJSON event
+group of work (phases; the coverage phase split by method) lets `--workers` use more than one core.
+The stateful phase chains calls over the spec's links, so that `use_after_free` and
+`ensure_resource_availability` have something to judge. Each process writes an NDJSON event
 report, from which the failures (with their exact requests) are read back; a hook counts requests
-into a file so that progress can be shown while they run.
+into a file so that progress can be shown while they run, and records every relation a POST
+creates in the run's ledger (`contracts.ledger`). Under --read-only only the GET operations run,
+without probes of undocumented methods and without the stateful phase.
 
 `python -m contracts.fuzz` runs only this part, with the same options as `python -m contracts`.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -20,37 +25,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from contracts.catalog import CHECKS, INERT, SCHEMATHESIS
+from contracts.catalog import CHECKS, INERT, SCHEMATHESIS, STATEFUL_CHECKS
 from contracts.errors import CannotRunError
+from contracts.ledger import ENV as LEDGER_ENV
+from contracts.ledger import Ledger
 from contracts.options import PROJECT_ROOT, Options
 from contracts.references import ENV as REFERENCES_ENV
 from contracts.references import ReferencePool
 from contracts.results import CheckOutcome
 from contracts.st_events import FuzzResult, collect, fatal_errors
+from contracts.st_plan import CONFIG, READ_ONLY_CONFIG, Group, plan
 
-# Phases in order of cost: the coverage phase sends several hundred requests on its own.
-PHASE_WEIGHT = {"coverage": 10, "fuzzing": 2, "examples": 1}
-CONFIG = """\
-# Written by contracts.fuzz for one run; see the docstring of contracts.st_hooks for the rest
-# (among others: a 412 to valid data is accepted only for a stale If-Unmodified-Since).
-
-# No DELETE/PATCH/POST probes: a real SuperOffice implements them on this path (DELETE would
-# delete the relation), and the spec does not promise 405 for them.
-[phases.coverage]
-unexpected-methods = []
-"""
-
-
+# Checks that judge only the coverage phase's probes of undocumented methods.
+PROBES = frozenset({"unsupported_method", "allow_header_conformance"})
 ProgressCallback = Callable[[dict[str, int]], None]
-
-
-def plan(phases: tuple[str, ...], workers: int) -> list[list[str]]:
-    """Split the phases over at most `workers` processes, heaviest first, balancing the weight."""
-    groups: list[list[str]] = [[] for _ in range(max(1, min(workers, len(phases))))]
-    for phase in sorted(phases, key=lambda name: -PHASE_WEIGHT.get(name, 1)):
-        lightest = min(groups, key=lambda group: sum(PHASE_WEIGHT.get(name, 1) for name in group))
-        lightest.append(phase)
-    return [group for group in groups if group]
 
 
 def run_schemathesis(
@@ -60,18 +48,22 @@ def run_schemathesis(
     pool: ReferencePool | None = None,
     on_progress: ProgressCallback | None = None,
     xml_namespace: str | None = None,
+    ledger: Ledger | None = None,
 ) -> FuzzResult:
+    """Run Schemathesis; every relation its POSTs create goes into `ledger` (from the hooks)."""
     result = FuzzResult()
     for name in checks:
         result.outcomes[name] = CheckOutcome(name=name, engine=SCHEMATHESIS, basis=CHECKS[name].basis)
+    phases = options.fuzz_phases
+    if not phases:
+        result.notes.append("--read-only: no Schemathesis phase left to run (stateful phase writes)")
+        return result
     with tempfile.TemporaryDirectory(prefix="contracts-st-") as tmp:
         workdir = Path(tmp)
-        config = workdir / "schemathesis.toml"
-        config.write_text(CONFIG, encoding="utf-8")
-        jobs = [
-            _start(options, base_url, checks, phases, workdir, index, config, pool, xml_namespace)
-            for index, phases in enumerate(plan(options.phases, options.workers))
-        ]
+        base = READ_ONLY_CONFIG if options.read_only else CONFIG
+        start = _Start(options, base_url, checks, workdir, base, pool, xml_namespace, ledger)
+        groups = plan(phases, options.workers, ("GET",) if options.read_only else None)
+        jobs = [start(index, group) for index, group in enumerate(groups)]
         try:
             _wait(jobs, on_progress)
         finally:
@@ -87,6 +79,11 @@ def run_schemathesis(
     for outcome in result.outcomes.values():
         if outcome.name in INERT:
             outcome.applicable, outcome.reason = False, INERT[outcome.name]
+        elif outcome.name in STATEFUL_CHECKS and "stateful" not in phases:
+            why = "--read-only" if options.read_only else "--phases"
+            outcome.applicable, outcome.reason = False, f"judged in the stateful phase, left out by {why}"
+        elif outcome.name in PROBES and options.read_only:
+            outcome.applicable, outcome.reason = False, "--read-only sends no probe of an undocumented method"
         elif outcome.name == "missing_required_header" and outcome.cases == 0:
             outcome.applicable, outcome.reason = False, "the spec has no required header"
         elif outcome.cases == 0:
@@ -122,61 +119,86 @@ class _Job:
         raise CannotRunError(f"Schemathesis ({', '.join(self.phases)}) could not run (exit {code}): {reason}")
 
 
-def _start(
-    options: Options,
-    base_url: str,
-    checks: tuple[str, ...],
-    phases: list[str],
-    workdir: Path,
-    index: int,
-    config: Path,
-    pool: ReferencePool | None,
-    xml_namespace: str | None,
-) -> _Job:
-    ndjson, progress, log = (
-        workdir / f"{stem}-{index}" for stem in ("events.ndjson", "progress.txt", "output.log")
-    )
-    progress.touch()
-    command = [
-        sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "--no-color",
-        "run", str(options.spec),
-        "--url", base_url,
-        "--checks", ",".join(checks),
-        "--phases", ",".join(phases),
-        "--mode", "all",
-        "--max-examples", str(options.max_examples),
-        "--seed", str(options.seed),
-        "--workers", "1",
-        "--generation-database", "none",
-        "--request-timeout", str(options.request_timeout),
-        "--report", "ndjson", "--report-ndjson-path", str(ndjson),
-        "--output-sanitize", "false",
-        "--suppress-health-check", "all",
-        # A finding must not stop an operation: a warning would hide the violations behind it.
-        "--continue-on-failure",
-    ]  # fmt: skip
-    for name, value in options.request_headers():
-        command += ["-H", f"{name}: {value}"]
-    env = dict(os.environ)
-    env.update(
-        SCHEMATHESIS_HOOKS="contracts.st_hooks",
-        CONTRACTS_RELATION_ID=str(options.relation_id),
-        # A body RelationId other than the path's may be saved under that id by a real tenant.
-        CONTRACTS_KEEP_BODY_ID="1" if options.embedded or options.strict else "",
-        CONTRACTS_PROGRESS=str(progress),
-        PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")])),
-        NO_COLOR="1",
-        COLUMNS="120",
-    )
-    if pool is not None:
-        env[REFERENCES_ENV] = pool.to_env()
-    if xml_namespace:
-        env["CONTRACTS_XML_NAMESPACE"] = xml_namespace
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            command, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=workdir
+@dataclass(frozen=True, slots=True)
+class _Start:
+    """Starts one Schemathesis process for a group of phases."""
+
+    options: Options
+    base_url: str
+    checks: tuple[str, ...]
+    workdir: Path
+    config: str
+    pool: ReferencePool | None
+    xml_namespace: str | None
+    ledger: Ledger | None
+
+    def __call__(self, index: int, group: Group) -> _Job:
+        options, workdir, phases = self.options, self.workdir, list(group.phases)
+        ndjson, progress, log, config = (
+            workdir / f"{stem}-{index}"
+            for stem in ("events.ndjson", "progress.txt", "output.log", "schemathesis.toml")
         )
-    return _Job(phases, process, ndjson, progress, log)
+        progress.touch()
+        config.write_text(group.config(self.config), encoding="utf-8")
+        command = [
+            sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "--no-color",
+            "run", str(options.spec),
+            "--url", self.base_url,
+            "--checks", ",".join(self.checks),
+            "--phases", ",".join(phases),
+            "--mode", "all",
+            "--max-examples", str(options.max_examples),
+            "--seed", str(options.seed),
+            "--workers", "1",
+            "--generation-database", "none",
+            "--request-timeout", str(options.request_timeout),
+            "--report", "ndjson", "--report-ndjson-path", str(ndjson),
+            "--output-sanitize", "false",
+            "--suppress-health-check", "all",
+            # A finding must not stop an operation: a warning would hide the violations behind it.
+            "--continue-on-failure",
+        ]  # fmt: skip
+        if options.read_only:
+            command += ["--include-method", "GET"]
+        for name, value in options.request_headers():
+            command += ["-H", f"{name}: {value}"]
+        with log.open("wb") as sink:
+            process = subprocess.Popen(
+                command,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=self.environment(progress),
+                cwd=workdir,
+            )
+        return _Job(phases, process, ndjson, progress, log)
+
+    def environment(self, progress: Path) -> dict[str, str]:
+        """What the hooks (contracts.st_hooks) read: the run's relation, references, ledger, server."""
+        options = self.options
+        env = dict(os.environ)
+        env.update(
+            SCHEMATHESIS_HOOKS="contracts.st_hooks",
+            CONTRACTS_RELATION_ID=str(options.relation_id),
+            # A body RelationId other than the path's may be saved under that id by a real tenant.
+            CONTRACTS_KEEP_BODY_ID="1" if options.embedded or options.strict else "",
+            CONTRACTS_EMBEDDED="1" if options.embedded else "",
+            CONTRACTS_READ_ONLY="1" if options.read_only else "",
+            CONTRACTS_BASE_URL=self.base_url,
+            CONTRACTS_HEADERS=json.dumps(options.request_headers()),
+            CONTRACTS_TIMEOUT=str(options.request_timeout),
+            CONTRACTS_PROGRESS=str(progress),
+            PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")])),
+            NO_COLOR="1",
+            COLUMNS="120",
+        )
+        if self.ledger is not None:
+            env[LEDGER_ENV] = str(self.ledger.path)
+        if self.pool is not None:
+            env[REFERENCES_ENV] = self.pool.to_env()
+        if self.xml_namespace:
+            env["CONTRACTS_XML_NAMESPACE"] = self.xml_namespace
+        return env
 
 
 def _wait(jobs: list[_Job], on_progress: ProgressCallback | None) -> None:

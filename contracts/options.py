@@ -18,7 +18,10 @@ DEFAULT_RELATION_ID = 918
 DEFAULT_MAX_EXAMPLES = 25
 DEFAULT_SEED = 20240918
 DEFAULT_WORKERS = 2
-PHASES = ("examples", "coverage", "fuzzing")
+# Schemathesis' phases; `stateful` chains calls over the spec's links (POST, then GET/PUT/PATCH/DELETE).
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
+# The phases that need a write to do anything: left out under --read-only.
+WRITING_PHASES = frozenset({"stateful"})
 
 
 def default_auth() -> str:
@@ -55,6 +58,9 @@ class Options:
     # The server's documentation says text longer than a field's FieldLength is cut to it: accept
     # exactly that cut (shown in the PUT answer) instead of requiring a 400.
     documented_truncation: bool = False
+    # Send only GET requests: Schemathesis limited to GET operations, only the properties that
+    # write nothing, no restore PUT.
+    read_only: bool = False
 
     @property
     def auth_is_sample(self) -> bool:
@@ -68,6 +74,11 @@ class Options:
     def enforced(self, basis: str) -> bool:
         """Whether a broken promise of this basis fails the run (else it is a warning)."""
         return self.embedded or self.strict or basis == VENDOR
+
+    @property
+    def fuzz_phases(self) -> tuple[str, ...]:
+        """The Schemathesis phases this run sends (under --read-only, none that must write)."""
+        return tuple(p for p in self.phases if not (self.read_only and p in WRITING_PHASES))
 
     def request_headers(self) -> list[tuple[str, str]]:
         """Credentials plus every `--header`, in the order given (a later `--header` wins)."""

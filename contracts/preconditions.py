@@ -4,7 +4,10 @@ The vendor: a PUT "Returns HTTP code 412 Precondition failed if the entity has b
 the given date+time", and without the header "always updates"; `UpdatedDate` is "Last updated
 when in UTC". HTTP dates have whole seconds, so two writes in the same second as a precondition
 are both accepted (RFC 9110 13.1.4): nothing here calls that a lost update. What is one: a write
-made a second or more after the state a client read, accepted against that older state.
+made a second or more after the state a client read, accepted against that older state. The vendor
+documents the same 412 for PATCH ("Update aborted ...") and DELETE ("Delete aborted ..."): there a
+stale precondition must change nothing and a fresh one let the request through; those properties
+work on relations they create (`contracts.scratch`).
 """
 
 from __future__ import annotations
@@ -17,12 +20,15 @@ from typing import Any
 from contracts.catalog import RFC
 from contracts.client import Exchange
 from contracts.context import Context, describe, fail
+from contracts.scratch import ITEM, Scratch, fresh
 from contracts.values import http_date, parse_http_date, parse_instant, same_instant
 
 # How far an UpdatedDate may lie behind the answer's Date (the server's two clocks, a slow write).
 BACKDATED = timedelta(seconds=60)
 # How far ahead of the answer's Date (a load balancer's clock against the application server's).
 AHEAD = timedelta(seconds=5)
+# An UpdatedDate before this is the empty date (a record never updated), not a time to compare with.
+EPOCH_YEAR = 1970
 
 
 def concurrency(ctx: Context, drawn: tuple[dict[str, Any], dict[str, Any]]) -> None:
@@ -112,6 +118,115 @@ def clock(ctx: Context, _: None) -> None:
             put2,
             lost,
         )
+
+
+def _stamped(
+    ctx: Context, scratch: Scratch, check: str, body: dict[str, Any]
+) -> tuple[int, dict[str, Any], datetime, list[Exchange]]:
+    """A relation of the scratch's, updated once so that it has an UpdatedDate to compare with (a
+    relation never updated may have none): its id, the update's answer, that instant, the steps."""
+    post, _, rid = scratch.create(body)
+    put = ctx.client.put_json(rid, {**body, "RelationId": rid})
+    steps = [post, put]
+    written = put.entity() if put.status == 200 else None
+    if written is None:
+        fail(check, "PUT of the created relation was not answered 200", "200 and a JSON object", *steps)
+    changed = last_change(put, written)
+    if changed is None or changed.year < EPOCH_YEAR:
+        fail(
+            check,
+            "no UpdatedDate or Last-Modified to compare If-Unmodified-Since with",
+            "an UpdatedDate (or Last-Modified) on the PUT answer",
+            *steps,
+        )
+    return rid, written, changed, steps
+
+
+def _unchanged(
+    ctx: Context, scratch: Scratch, check: str, rid: int, body: dict[str, Any], written: dict[str, Any],
+    steps: list[Exchange], refused: str,
+) -> None:  # fmt: skip
+    """The relation still reads as the refused request found it (UpdatedDate included)."""
+    read = scratch.read(rid, steps, f"GET after a {refused} refused with 412")
+    if read is None:
+        return
+    steps.append(read[0])
+    diffs = ctx.settable_diffs(body, read[1])
+    if not same_instant(written.get("UpdatedDate"), read[1].get("UpdatedDate")):
+        diffs.append(("UpdatedDate", written.get("UpdatedDate"), read[1].get("UpdatedDate")))
+    if diffs:
+        expected, seen = describe(diffs)
+        fail(check, f"a {refused} refused with 412 changed the relation", expected, *steps, seen=seen)
+
+
+def stale_delete_changes_nothing(ctx: Context, body: dict[str, Any]) -> None:
+    """A DELETE with a stale If-Unmodified-Since is 412 and deletes nothing; a fresh one deletes."""
+    check = "stale_delete_changes_nothing"
+    body = fresh(body)
+    with Scratch(ctx, check) as scratch:
+        rid, written, changed, steps = _stamped(ctx, scratch, check, body)
+        stale = scratch.delete(rid, headers={"If-Unmodified-Since": http_date(changed - timedelta(days=2))})
+        steps.append(stale)
+        if stale.status != 412:
+            fail(
+                check,
+                "a DELETE with a stale If-Unmodified-Since was not refused with 412",
+                "412 (Delete aborted because ContactRelationEntity has changed ...)",
+                *steps,
+                operation=f"DELETE {ITEM}",
+            )
+        _unchanged(ctx, scratch, check, rid, body, written, steps, "DELETE")
+        done = scratch.delete(rid, headers={"If-Unmodified-Since": http_date(changed + timedelta(seconds=1))})
+        steps.append(done)
+        if done.status != 204:
+            fail(
+                check,
+                "a DELETE with a fresh If-Unmodified-Since was not answered 204",
+                "204",
+                *steps,
+                operation=f"DELETE {ITEM}",
+                basis=RFC,
+            )
+        gone = ctx.client.get(rid)
+        if gone.status != 404 and ctx.has_get is not False:
+            fail(check, "GET of the deleted relation did not answer 404", "404", *steps, gone)
+
+
+def stale_patch_changes_nothing(ctx: Context, drawn: tuple[dict[str, Any], str]) -> None:
+    """A PATCH with a stale If-Unmodified-Since is 412 and changes nothing; a fresh one applies."""
+    check = "stale_patch_changes_nothing"
+    body, comment = fresh(drawn[0]), drawn[1]
+    if comment == (body.get("Comment") or ""):  # a change that can be seen not to have happened
+        comment += " (patched)"
+    change = [{"op": "replace", "path": "/Comment", "value": comment}]
+    with Scratch(ctx, check) as scratch:
+        rid, written, changed, steps = _stamped(ctx, scratch, check, body)
+        stale = scratch.patch(
+            rid, change, headers={"If-Unmodified-Since": http_date(changed - timedelta(days=2))}
+        )
+        steps.append(stale)
+        if stale.status != 412:
+            fail(
+                check,
+                "a PATCH with a stale If-Unmodified-Since was not refused with 412",
+                "412 (Update aborted because ContactRelationEntity has changed ...)",
+                *steps,
+                operation=f"PATCH {ITEM}",
+            )
+        _unchanged(ctx, scratch, check, rid, body, written, steps, "PATCH")
+        since = http_date(changed + timedelta(seconds=1))
+        done = scratch.patch(rid, change, headers={"If-Unmodified-Since": since})
+        steps.append(done)
+        entity = done.entity() if done.status == 200 else None
+        if entity is None or (entity.get("Comment") or "") != comment:
+            fail(
+                check,
+                "a PATCH with a fresh If-Unmodified-Since was not applied",
+                f"200 with Comment={comment!r}",
+                *steps,
+                operation=f"PATCH {ITEM}",
+                basis=RFC,
+            )
 
 
 def _judge_stamp(check: str, put: Exchange, entity: Mapping[str, Any]) -> datetime:

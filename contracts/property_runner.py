@@ -1,8 +1,11 @@
 """Running the Hypothesis properties: each to its first violation, seeded, counted for progress.
 
 The properties live in `contracts.properties`, `.selection`, `.preconditions`, `.negotiation`,
-`.lengths` and `.refusals`; this module pairs each with the strategy that draws its inputs, in the
-order they run (the derived fields last, so that they are judged over every answer the run has seen).
+`.lengths`, `.refusals`, `.lifecycle` and `.patching`; this module pairs each with the strategy
+that draws its inputs, in the order they run (the derived fields last, so that they are judged over
+every answer the run has seen). Under --read-only a property that writes is not applicable; the
+ones that create relations run at most `CREATING_EXAMPLES` examples (each leaves a relation on the
+server until it is deleted again).
 """
 
 from __future__ import annotations
@@ -21,15 +24,31 @@ from contracts.client import XML, NoAnswer
 from contracts.context import Context
 from contracts.errors import ContractsError, NotApplicable, PropertyFailed
 from contracts.lengths import field_lengths, text_fidelity
+from contracts.lifecycle import default_entity, lifecycle, post_ids
 from contracts.negotiation import accept_fallback, negotiation_answer, negotiation_body, text_json
-from contracts.preconditions import clock, concurrency
+from contracts.patching import (
+    failed_test_changes_nothing,
+    merge_equals_json_patch,
+    merges,
+    operations,
+    patch_equals_put,
+    tested_fields,
+)
+from contracts.preconditions import (
+    clock,
+    concurrency,
+    stale_delete_changes_nothing,
+    stale_patch_changes_nothing,
+)
 from contracts.properties import derived_fields, idempotence, persistence, replace, round_trip, updated_by
 from contracts.refusals import auth_required, mandatory_references, missing_body, path_id_wins
 from contracts.results import CheckOutcome, Failure
 from contracts.selection import select, select_put_back
-from contracts.strategies import bodies, filled_bodies, selections
+from contracts.strategies import DEFAULT_COMMENT_LENGTH, bodies, comments, filled_bodies, selections
 
 Strategy = Callable[[Context], st.SearchStrategy[Any]]
+# Examples per property that creates relations (fewer than --max-examples may ask for).
+CREATING_EXAMPLES = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +57,10 @@ class Property:
     check: Callable[[Context, Any], None]
     # None: a single run with no generated input.
     strategy: Strategy | None
+    # False: sends only GET requests (runs under --read-only).
+    writes: bool = True
+    # Creates relations of its own (POST): at most CREATING_EXAMPLES examples.
+    creates: bool = False
 
 
 def _body(ctx: Context) -> st.SearchStrategy[Any]:
@@ -50,6 +73,27 @@ def _filled(ctx: Context) -> st.SearchStrategy[Any]:
 
 def _pair(ctx: Context) -> st.SearchStrategy[Any]:
     return st.tuples(_body(ctx), _body(ctx))
+
+
+def _limit(ctx: Context) -> int:
+    return ctx.pool.lengths.get("Comment", DEFAULT_COMMENT_LENGTH)
+
+
+def _with_comment(ctx: Context) -> st.SearchStrategy[Any]:
+    return st.tuples(_filled(ctx), comments(_limit(ctx)))
+
+
+def _with_ops(ctx: Context) -> st.SearchStrategy[Any]:
+    spellings = st.lists(st.integers(0, 3), min_size=1, max_size=4)
+    return st.tuples(_filled(ctx), operations(ctx.pool, _limit(ctx)), spellings)
+
+
+def _with_merge(ctx: Context) -> st.SearchStrategy[Any]:
+    return st.tuples(_filled(ctx), merges(ctx.pool, _limit(ctx)), st.booleans())
+
+
+def _with_test(ctx: Context) -> st.SearchStrategy[Any]:
+    return st.tuples(_filled(ctx), tested_fields(), st.booleans(), comments(_limit(ctx)).filter(bool))
 
 
 def _with_xml_type(ctx: Context) -> st.SearchStrategy[Any]:
@@ -68,7 +112,7 @@ PROPERTIES = (
     Property("updated_by", updated_by, lambda ctx: st.tuples(_body(ctx), st.booleans())),
     Property("mandatory_references", mandatory_references, None),
     Property("missing_body", missing_body, None),
-    Property("auth_required", auth_required, None),
+    Property("auth_required", auth_required, None, writes=False),
     Property("negotiation_answer", negotiation_answer, _with_xml_type),
     Property("text_json", text_json, _filled),
     Property("negotiation_body", negotiation_body, _with_xml_type),
@@ -76,6 +120,14 @@ PROPERTIES = (
     Property("text_fidelity", text_fidelity, None),
     Property("accept_fallback", accept_fallback, None),
     Property("path_id_wins", path_id_wins, _filled),
+    Property("lifecycle", lifecycle, _with_comment, creates=True),
+    Property("default_entity", default_entity, None, writes=False),
+    Property("post_ids", post_ids, _filled, creates=True),
+    Property("patch_equals_put", patch_equals_put, _with_ops, creates=True),
+    Property("merge_equals_json_patch", merge_equals_json_patch, _with_merge, creates=True),
+    Property("failed_test_changes_nothing", failed_test_changes_nothing, _with_test, creates=True),
+    Property("stale_patch_changes_nothing", stale_patch_changes_nothing, _with_comment, creates=True),
+    Property("stale_delete_changes_nothing", stale_delete_changes_nothing, _filled, creates=True),
     Property("derived_fields", derived_fields, _body),
 )
 
@@ -103,6 +155,10 @@ def run_property(
             raise PropertyFailed(seen[0]) from exc
 
     try:
+        if ctx.options.read_only and prop.writes:
+            raise NotApplicable("it writes, and --read-only sends only GET requests")
+        if prop.creates:
+            max_examples = min(max_examples, CREATING_EXAMPLES)
         if prop.strategy is None:
             with contextlib.suppress(PropertyFailed):
                 attempt(None)

@@ -4,7 +4,8 @@
 passes through it and lists what broke the spec at `/__admin/violations`. When the suite's `--url`
 is such a proxy, the list is emptied before the run and read after it: the answer-side violations
 become findings of the check `proxy_violations`; the request side is the suite's own deliberately
-invalid data and is only counted. Any other server answers 404 there, and nothing is added.
+invalid data and is only counted. Any other server answers 404 there, and nothing is added. Under
+--read-only the list is not emptied (that is a DELETE): what it held before the run is skipped.
 """
 
 from __future__ import annotations
@@ -42,21 +43,25 @@ def _admin(options: Options, method: str) -> httpx.Response | None:
         return None
 
 
-def start(options: Options) -> bool:
-    """Empty the proxy's list before the run; False when `--url` is no proxy (or no URL was given)."""
+def start(options: Options) -> int | None:
+    """Empty the proxy's list before the run (under --read-only, which sends no DELETE, count what
+    it lists already); None when `--url` is no proxy (or no URL was given)."""
     if not options.url:
-        return False
+        return None
+    if options.read_only:
+        listing = _listing(_admin(options, "GET"))
+        return None if listing is None else len(_violations(listing))
     answer = _admin(options, "DELETE")
-    return answer is not None and answer.status_code in (200, 204)
+    return 0 if answer is not None and answer.status_code in (200, 204) else None
 
 
-def collect(options: Options, result: RunResult) -> None:
-    """Add what the proxy saw to the result (the check `proxy_violations`)."""
+def collect(options: Options, result: RunResult, already: int = 0) -> None:
+    """Add what the proxy saw to the result (the check `proxy_violations`), after the first `already`."""
     answer = _admin(options, "GET")
     listing = _listing(answer)
     if listing is None:
         return
-    violations = [v for v in listing.get("Violations", []) if isinstance(v, dict)]
+    violations = _violations(listing)[already:]
     server_side = [v for v in violations if v.get("Side") in ("response", "proxy")]
     outcome = CheckOutcome(name=CHECK, engine="proxy", basis=OURS, cases=max(len(violations), 1))
     outcome.failures = [_finding(v) for v in server_side[:SHOWN]]
@@ -68,6 +73,10 @@ def collect(options: Options, result: RunResult) -> None:
     )
     if len(server_side) > SHOWN:
         result.notes.append(f"proxy_violations: {len(server_side) - SHOWN} more not listed (see {ADMIN})")
+
+
+def _violations(listing: dict[str, Any]) -> list[dict[str, Any]]:
+    return [v for v in listing.get("Violations", []) if isinstance(v, dict)]
 
 
 def _listing(answer: httpx.Response | None) -> dict[str, Any] | None:

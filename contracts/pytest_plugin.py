@@ -51,6 +51,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     metavar="'NAME: VALUE'", help="extra request header (repeatable)")  # fmt: skip
     group.addoption("--contracts-strict", action="store_true", dest="contracts_strict",
                     help="fail on every promise, not only the vendor's documented ones")  # fmt: skip
+    group.addoption("--contracts-read-only", action="store_true", dest="contracts_read_only",
+                    help="send only GET requests (only the checks that write nothing)")  # fmt: skip
     group.addoption("--contracts-documented-truncation", action="store_true",
                     dest="contracts_documented_truncation",
                     help="accept text cut to FieldLength (the server documents it) besides 400")  # fmt: skip
@@ -131,6 +133,8 @@ def contract_run(pytestconfig: pytest.Config) -> RunResult:
         argv.append("--strict")
     if pytestconfig.getoption("contracts_documented_truncation"):
         argv.append("--documented-truncation")
+    if pytestconfig.getoption("contracts_read_only"):
+        argv.append("--read-only")
     selected = pytestconfig.stash.get(_SELECTED, [])
     if selected:
         argv += ["--checks", ",".join(selected)]

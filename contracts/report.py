@@ -3,7 +3,8 @@
 Progress goes to stderr (a rich display on a terminal, one plain line per stage elsewhere, so CI logs
 stay readable); the failures, the warnings and the summary table go to stdout. Every check shows
 the source of its promise (vendor doc, framework default, RFC, our choice), and every finding
-says whether it fails the run or is a warning. Under GitHub Actions (`GITHUB_STEP_SUMMARY` set) the
+says whether it fails the run or is a warning. Every report lists the relations the run created
+and deleted (and any it could not delete). Under GitHub Actions (`GITHUB_STEP_SUMMARY` set) the
 Markdown report is appended to the job's summary page as well.
 """
 
@@ -19,6 +20,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from contracts.catalog import BASIS_LABELS, CHECKS
+from contracts.ledger import ranges
 from contracts.results import (
     FAILED,
     NOT_APPLICABLE,
@@ -128,8 +130,13 @@ def print_summary(result: RunResult, console: Console | None = None) -> None:
     console.print(table)
     for note in result.notes:
         console.print(f"[yellow]note:[/yellow] {escape(note)}")
+    for line in cleanup_lines(result):
+        style = "bold red" if line.startswith("NOT deleted") else "cyan"
+        console.print(f"[{style}]{escape(line)}[/]")
     counts = _counts(result)
     verdict = "[bold red]CONTRACT VIOLATED[/]" if not result.ok else "[bold green]CONTRACT HELD[/]"
+    if result.interrupted:
+        verdict = f"[bold yellow]INTERRUPTED[/] ({verdict.lower()} so far)"
     console.print(
         f"{verdict}: {counts[PASSED]} checks held, {counts[FAILED]} violated, "
         f"{counts[WARNED]} with warnings, "
@@ -141,6 +148,19 @@ def print_summary(result: RunResult, console: Console | None = None) -> None:
             "[yellow]Warnings break promises that are not the vendor's documented ones; "
             "--strict makes them fail the run.[/yellow]"
         )
+
+
+def cleanup_lines(result: RunResult) -> list[str]:
+    """What the run created and deleted on the server, every id (consecutive ones as ranges)."""
+    if result.read_only:
+        return ["--read-only: only GET requests were sent; nothing was created or changed"]
+    lines = [
+        f"relations created: {len(result.created)} ({ranges(result.created)})",
+        f"relations deleted: {len(result.deleted)} ({ranges(result.deleted)})",
+    ]
+    for rid, reason in result.not_deleted.items():
+        lines.append(f"NOT deleted: relation {rid} ({reason}); delete it by hand")
+    return lines
 
 
 def _counts(result: RunResult) -> dict[str, int]:
@@ -212,6 +232,20 @@ def write_junit(result: RunResult, path: Path) -> None:
             if outcome.warnings:
                 out = ET.SubElement(case, "system-out")
                 out.text = "\n\n".join(f"warning: {_plain(f)}" for f in outcome.warnings)
+    # What the run created and deleted: a suite of its own (properties belong to a testsuite).
+    cleanup = ET.SubElement(
+        suites, "testsuite", name="contracts.cleanup", tests="1", failures="0", skipped="0"
+    )
+    listed = ET.SubElement(cleanup, "properties")
+    for name, ids in (("relations.created", result.created), ("relations.deleted", result.deleted),
+                      ("relations.not_deleted", list(result.not_deleted))):  # fmt: skip
+        ET.SubElement(listed, "property", name=name, value=ranges(ids))
+    ET.SubElement(listed, "property", name="read_only", value=str(result.read_only).lower())
+    ET.SubElement(listed, "property", name="interrupted", value=str(result.interrupted).lower())
+    case = ET.SubElement(
+        cleanup, "testcase", classname="contracts.cleanup", name="relations_created_and_deleted"
+    )
+    ET.SubElement(case, "system-out").text = "\n".join(cleanup_lines(result))
     ET.indent(suites)
     path.parent.mkdir(parents=True, exist_ok=True)
     ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
@@ -229,9 +263,9 @@ def markdown(result: RunResult) -> str:
     lines = [
         "# Relation contract report",
         "",
-        f"**{'❌ contract violated' if not result.ok else '✅ contract held'}** against `{result.target}` "
+        f"**{_verdict(result)}** against `{result.target}` "
         f"(seed {result.seed}, {result.elapsed:.1f} s, {result.schemathesis_cases} Schemathesis cases"
-        f"{', strict' if result.strict else ''}).",
+        f"{', strict' if result.strict else ''}{', read-only' if result.read_only else ''}).",
         "",
         "| check | kind | source | cases | result |",
         "|---|---|---|---:|---|",
@@ -262,9 +296,17 @@ def markdown(result: RunResult) -> str:
             "",
             "Warnings break promises that are not the vendor's documented ones; `--strict` fails them.",
         ]
+    lines += ["", "## Relations created and deleted", ""] + [
+        f"- {_md(line)}" for line in cleanup_lines(result)
+    ]
     if result.notes:
         lines += ["", "## Notes", ""] + [f"- {_md(note)}" for note in result.notes]
     return "\n".join(lines) + "\n"
+
+
+def _verdict(result: RunResult) -> str:
+    verdict = "❌ contract violated" if not result.ok else "✅ contract held"
+    return f"⏹ interrupted ({verdict[2:]} so far)" if result.interrupted else verdict
 
 
 def write_markdown(result: RunResult, path: Path) -> None:

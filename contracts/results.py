@@ -80,6 +80,14 @@ class RunResult:
     elapsed: float = 0.0
     schemathesis_cases: int = 0
     strict: bool = False
+    # Only GET requests went out (--read-only).
+    read_only: bool = False
+    # The run was stopped (Ctrl-C, SIGTERM) before every check had run; what it created was swept.
+    interrupted: bool = False
+    # Relations this run created (POST), and deleted again; id -> why one could not be deleted.
+    created: list[int] = field(default_factory=list)
+    deleted: list[int] = field(default_factory=list)
+    not_deleted: dict[int, str] = field(default_factory=dict)
 
     @property
     def failures(self) -> list[Failure]:

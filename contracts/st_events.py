@@ -1,8 +1,10 @@
 """Reading a Schemathesis run back from its NDJSON event report: cases judged per check, findings.
 
 Each recorded case counts for the checks that judge it (`applies`: negative data for
-negative_data_rejection, a `$select` of real fields for select_nulls_unselected, ...), so a check
-that judged nothing is "not run" rather than "held". Each distinct finding becomes a `Failure` with
+negative_data_rejection, a `$select` of real fields for select_nulls_unselected, a read of a
+relation its scenario deleted for use_after_free, a call on a relation its POST just created for
+ensure_resource_availability, ...), so a check that judged nothing is "not run" rather than
+"held". Each distinct finding becomes a `Failure` with
 the curl that reproduces it and, where weaker than its check's, the source of its promise
 (`failure_basis`: a 5xx to invalid data is our choice, to valid data the vendor's). A request that
 got no answer at all is a `not_a_server_error` finding.
@@ -71,11 +73,12 @@ def collect(path: Path, result: FuzzResult, options: Options) -> None:
         recorder = payload["recorder"]
         interactions = recorder.get("interactions") or {}
         cases = recorder.get("cases") or {}
+        chained = chain_flags(cases, interactions)
         for case_id, entry in cases.items():
             case = (entry or {}).get("value") or {}
             interaction = interactions.get(case_id) or {}
             for name, outcome in result.outcomes.items():
-                if applies(name, case, interaction):
+                if applies(name, case, interaction, chained.get(case_id, frozenset())):
                     outcome.cases += 1
         for case_id, checks in (recorder.get("checks") or {}).items():
             for check in checks:
@@ -103,11 +106,53 @@ def collect(path: Path, result: FuzzResult, options: Options) -> None:
                 result.outcomes[check["name"]].failures.append(dataclasses.replace(failure, basis=basis))
 
 
-def applies(name: str, case: dict[str, Any], interaction: dict[str, Any]) -> bool:
+AFTER_DELETE = "after_delete"
+AFTER_CREATE = "after_create"
+# What use_after_free judges: a request that must find a deleted relation gone (not a re-creation).
+READS_AFTER_DELETE = frozenset({"GET", "HEAD", "PATCH"})
+
+
+def chain_flags(cases: dict[str, Any], interactions: dict[str, Any]) -> dict[str, frozenset[str]]:
+    """Per case of a stateful scenario: whether an earlier case deleted its relation (2xx DELETE of
+    the same path), and whether its parent is a POST that created one (2xx)."""
+    out: dict[str, frozenset[str]] = {}
+    deleted: set[str] = set()
+    for case_id, entry in cases.items():
+        case = (entry or {}).get("value") or {}
+        if ((case.get("meta") or {}).get("phase") or {}).get("name") != "stateful":
+            continue
+        flags = set()
+        method, path = str(case.get("method", "")).upper(), _path(case)
+        if method in READS_AFTER_DELETE and path in deleted:
+            flags.add(AFTER_DELETE)
+        parent = (cases.get((entry or {}).get("parent_id") or "") or {}).get("value") or {}
+        if str(parent.get("method", "")).upper() == "POST" and _ok(interactions, entry.get("parent_id")):
+            flags.add(AFTER_CREATE)
+        if method == "DELETE" and _ok(interactions, case_id):
+            deleted.add(path)
+        elif method in ("PUT", "POST") and _ok(interactions, case_id):
+            deleted.discard(path)  # created again
+        out[case_id] = frozenset(flags)
+    return out
+
+
+def _path(case: dict[str, Any]) -> str:
+    return f"{case.get('path', '')} {json.dumps(case.get('path_parameters') or {}, sort_keys=True)}"
+
+
+def _ok(interactions: dict[str, Any], case_id: Any) -> bool:
+    status = ((interactions.get(case_id) or {}).get("response") or {}).get("status_code") or 0
+    return 200 <= status < 300
+
+
+def applies(
+    name: str, case: dict[str, Any], interaction: dict[str, Any], chained: frozenset[str] = frozenset()
+) -> bool:
     """Whether a recorded case is one the named check judges (else it only ran past it)."""
     response = interaction.get("response")
     if not response or name in INERT:
         return False
+    method = str(case.get("method", "")).upper()
     meta = case.get("meta") or {}
     mode = (meta.get("generation") or {}).get("mode")
     data = (meta.get("phase") or {}).get("data") or {}
@@ -120,7 +165,16 @@ def applies(name: str, case: dict[str, Any], interaction: dict[str, Any]) -> boo
     if name == "missing_required_header":
         return data.get("scenario") == "missing_parameter" and data.get("parameter_location") == "header"
     if name == "relation_id_matches_path":
-        return status == 200 and "json" in ",".join(headers.get("content-type", []))
+        has_id = "id" in (case.get("path_parameters") or {})
+        return has_id and status == 200 and "json" in ",".join(headers.get("content-type", []))
+    if name == "use_after_free":
+        return AFTER_DELETE in chained
+    if name == "ensure_resource_availability":
+        return AFTER_CREATE in chained
+    if name == "unsupported_method":
+        return data.get("scenario") == "unspecified_http_method" and method != "OPTIONS"
+    if name == "allow_header_conformance":
+        return method == "OPTIONS" and "allow" in headers
     if name == "select_nulls_unselected":
         return status == 200 and _judgeable_select((case.get("query") or {}).get("$select"), response)
     if name == "last_modified_not_after_date":

@@ -2,11 +2,16 @@
 schemathesis.toml).
 
 - Registers this package's response checks (`contracts.checks`).
-- Keeps every write on the one relation the run may change: a PUT to any other int32 id is sent to
-  `--relation-id` (CONTRACTS_RELATION_ID) instead; ids that are not int32 are left alone (404).
-- Rewrites generated PUT bodies so that valid data stays valid on a real tenant: references mapped
-  onto the known ones (CONTRACTS_REFERENCES, else the vendor's sample request), and more; see
-  `contracts.st_rules`, which also lists every finding set aside here and why.
+- Keeps every write on relations the run may change (`contracts.st_guard`): a PUT goes to a
+  relation this run created or to `--relation-id` (CONTRACTS_RELATION_ID), a DELETE or PATCH only
+  to a relation this run created (one is created for it when needed); ids that are not int32 are
+  left alone (404). Every relation a POST creates is recorded in the run's ledger
+  (CONTRACTS_LEDGER) as soon as its answer arrives. Under --read-only (CONTRACTS_READ_ONLY) a
+  request other than GET is refused before it is sent.
+- Rewrites generated PUT, POST and PATCH bodies so that valid data stays valid on a real tenant:
+  references mapped onto the known ones (CONTRACTS_REFERENCES, else the vendor's sample request),
+  a POST's RelationId 0 (against a URL), and more; see `contracts.st_rules`, which also lists every
+  finding set aside here and why.
 - Writes XML bodies in the namespace of the server's own XML answers (CONTRACTS_XML_NAMESPACE),
   when it has one.
 - Keeps `ignored_auth` findings for no credentials and for Schemathesis's invalid credentials;
@@ -29,11 +34,13 @@ from schemathesis.transport.serialization import serialize_xml
 
 import contracts.checks  # noqa: F401  (registers the checks)
 from contracts.references import ENV, ReferencePool
+from contracts.st_guard import Guard, route_id
 from contracts.st_rules import (
     INT32,
     SAMPLE,
     is_xml,
     prepare_body,
+    prepare_patch,
     select_names,
     stale_precondition,
     valid_as_text,
@@ -43,7 +50,9 @@ from contracts.st_rules import (
 
 _relation_id = int(os.environ.get("CONTRACTS_RELATION_ID", "918"))
 _keep_body_id = os.environ.get("CONTRACTS_KEEP_BODY_ID") == "1"
+_embedded = os.environ.get("CONTRACTS_EMBEDDED") == "1"
 _pool = ReferencePool.from_env(os.environ.get(ENV)) or SAMPLE
+_guard = Guard.from_env(_pool)
 _xml_namespace = os.environ.get("CONTRACTS_XML_NAMESPACE")
 _progress_path = os.environ.get("CONTRACTS_PROGRESS")
 _progress: IO[str] | None = None
@@ -60,22 +69,30 @@ if _xml_namespace:
 
 @schemathesis.hook
 def before_call(context: schemathesis.HookContext, case: schemathesis.Case, kwargs: dict[str, Any]) -> None:
+    method = case.method.upper()
+    _guard.refuse_write(method, case.path)
+    _guard.learn_server(case.operation.schema)
     query = case.query or {}
     if isinstance(query.get("$select"), str) and _positive(case, ParameterLocation.QUERY):
         query["$select"] = select_names(query["$select"])
-    if case.method.upper() != "PUT":
-        return
-    value = (case.path_parameters or {}).get("id")
-    if isinstance(value, int) and not isinstance(value, bool) and value in INT32:
-        case.path_parameters["id"] = _relation_id
-    if isinstance(case.body, dict):
+    if method == "POST":
+        _guard.keep_id_selected(query)
+    value = route_id((case.path_parameters or {}).get("id"))
+    if value is not None:  # an id the route's {id:int} accepts, however it is spelt ("0", " 918")
+        case.path_parameters["id"] = value = _guard.target(method, value)
+    positive = case.meta is not None and case.meta.generation.mode.is_positive
+    if method == "PATCH":
+        prepare_patch(case.body, positive=positive, pool=_pool)
+    elif method in ("PUT", "POST") and isinstance(case.body, dict):
+        creating = "id" not in (case.path_parameters or {})
         prepare_body(
             case.body,
-            positive=case.meta is not None and case.meta.generation.mode.is_positive,
+            positive=positive,
             media_type=case.media_type,
             pool=_pool,
-            relation_id=_relation_id,
-            keep_body_id=_keep_body_id,
+            # A new relation's body says 0; a real tenant might save a POST under any other id.
+            relation_id=0 if creating else value if _is_int(value) else _relation_id,
+            keep_body_id=_keep_body_id and (_embedded or not creating),
         )
 
 
@@ -99,6 +116,10 @@ def filter_failure(
     if isinstance(failure, JsonSchemaError):
         return not webapi_not_found(response.status_code, _json(response))
     return True
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value in INT32
 
 
 def _positive(case: schemathesis.Case, location: ParameterLocation) -> bool:
@@ -157,6 +178,8 @@ def after_call(
     context: schemathesis.HookContext, case: schemathesis.Case, response: schemathesis.Response
 ) -> None:
     global _progress
+    body = response.content if case.method.upper() == "POST" else None
+    _guard.record(case.method, (case.path_parameters or {}).get("id"), response.status_code, body)
     if not _progress_path:
         return
     phase = case.meta.phase.name.value if case.meta is not None else "other"

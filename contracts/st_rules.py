@@ -1,5 +1,7 @@
 """What the Schemathesis hooks do to a request, and which findings they set aside, as plain functions.
 
+(Where a request may go, the run's relation or one it created, is `contracts.st_guard`'s.)
+
 Requests (`prepare_body`): generated references are mapped onto ids known to exist, so that valid
 data stays valid on a real tenant (a real SuperOffice refuses a relation to a contact it does not
 hold); valid data keeps `Reversed` inside a .NET short and text inside the lengths the server
@@ -9,7 +11,8 @@ for valid data, leave out nulls (XML has no null; absent is the empty value too)
 `$select` (any string is valid) names real fields three times in four (`select_names`), so that
 `select_nulls_unselected` has selections to judge. When the server's own XML answers are in a
 namespace (a .NET DataContractSerializer reads only its own), XML bodies are written in it too
-(`with_namespace`).
+(`with_namespace`). PATCH bodies get the same treatment for the references and free fields
+their operations (or a merge patch's keys) set (`prepare_patch`).
 
 Findings set aside, each exactly for what it is for:
 - a 412 to valid data, only when its If-Unmodified-Since is a real HTTP-date that is not in the
@@ -94,17 +97,57 @@ def prepare_body(
     if not keep_body_id and _is_int(body.get("RelationId")):
         body["RelationId"] = relation_id
     if positive:
-        reversed_ = body.get("Reversed")
-        if _is_int(reversed_) and not SHORT[0] <= reversed_ <= SHORT[1]:
-            body["Reversed"] = reversed_ % 2
-        for name in FREE_FIELDS:
-            limit = pool.lengths.get(name)
-            if limit and isinstance(body.get(name), str):
-                body[name] = cut_utf16(body[name], limit)
+        _fit_free(body, pool)
         if is_xml(media_type) or is_form(media_type):
             _drop_nulls(body)
     if is_xml(media_type):
         _alphabetical(body)
+
+
+def prepare_patch(document: Any, *, positive: bool, pool: ReferencePool) -> None:
+    """Rewrite a generated PATCH body in place so that valid changes stay valid on a real tenant.
+
+    The patched relation holds the pool's first reference set (the run created it so): a
+    reference an operation (or a merge patch's key) sets, tests or removes becomes that set's value
+    (a real tenant refuses an unknown or empty relation definition, as it does an unknown contact),
+    Comment stays inside the server's length and Reversed inside a .NET short, as `prepare_body`
+    does for PUT. Invalid data keeps its broken values."""
+    if not positive:
+        return
+    known = pool.sets[0].body()
+    if isinstance(document, MutableMapping):
+        for name in [
+            key for key in document if key in known and (document[key] is None or _is_int(document[key]))
+        ]:
+            document[name] = known[name]
+        _fit_free(document, pool)
+        return
+    if not isinstance(document, list):
+        return
+    for op in document:
+        if not isinstance(op, MutableMapping) or not isinstance(op.get("path"), str):
+            continue
+        name = op["path"].lstrip("/")
+        if name in known and op.get("op") in ("remove", 3):
+            op["op"], op["value"] = ("replace" if op["op"] == "remove" else 2), known[name]
+        elif "value" not in op:
+            continue
+        elif name in known and (op["value"] is None or _is_int(op["value"])):
+            op["value"] = known[name]
+        elif name in FREE_FIELDS:
+            holder = {name: op["value"]}
+            _fit_free(holder, pool)
+            op["value"] = holder[name]
+
+
+def _fit_free(body: MutableMapping[str, Any], pool: ReferencePool) -> None:
+    reversed_ = body.get("Reversed")
+    if _is_int(reversed_) and not SHORT[0] <= reversed_ <= SHORT[1]:
+        body["Reversed"] = reversed_ % 2
+    for name in FREE_FIELDS:
+        limit = pool.lengths.get(name)
+        if limit and isinstance(body.get(name), str):
+            body[name] = cut_utf16(body[name], limit)
 
 
 def _pick(body: Mapping[str, Any], count: int) -> int:

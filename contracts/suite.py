@@ -5,12 +5,19 @@ given by --contact-ids and friends), and it is written back at the end, so the r
 found it. A server without GET (405/501) is restored from the first PUT answer instead. The
 properties run before Schemathesis, one after the other, because they judge state that concurrent
 writes would blur. Each finding is then marked enforced or a warning by the source of its promise.
+
+Every relation the run creates is recorded in its ledger (`contracts.ledger`) the moment a POST
+answers; at the end, and when the run is interrupted (Ctrl-C, SIGTERM: `Interrupted` carries the
+result), every one not yet deleted is deleted, and the result lists them all. Under --read-only
+nothing but GET is sent: no restore PUT, no sample-references PUT, no proxy reset.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,13 +26,14 @@ from contracts import proxied
 from contracts.catalog import CHECKS, PROPERTY, SCHEMATHESIS
 from contracts.client import XML, RelationClient
 from contracts.context import NO_GET, Context
-from contracts.errors import CannotRunError, UsageError
+from contracts.errors import CannotRunError, Interrupted, UsageError
 from contracts.fuzz import run_schemathesis
+from contracts.ledger import Ledger
 from contracts.options import Options
 from contracts.property_runner import PROPERTIES, run_property
 from contracts.references import DERIVED_FIELDS, SAMPLE_ORIGIN, SETTABLE, ReferencePool, build_pool
 from contracts.report import Reporter
-from contracts.results import RunResult
+from contracts.results import CheckOutcome, RunResult
 from contracts.spec import SERVER_SET, UNDOCUMENTED, EntityShape, entity_shape, load_spec
 from contracts.target import probe, target
 from contracts.values import diff_fields, xml_namespace
@@ -41,28 +49,47 @@ def run_suite(options: Options, reporter: Reporter | None = None) -> RunResult:
     shape = entity_shape(spec)
     sample = ((spec.get("components", {}).get("examples", {}).get(SAMPLE_REQUEST)) or {}).get("value")
     started = time.monotonic()
-    with target(options) as base_url:
+    with target(options) as base_url, tempfile.TemporaryDirectory(prefix="contracts-run-") as tmp:
         label = base_url if options.url else f"the embedded mock at {base_url}"
-        result = RunResult(target=label, seed=options.seed, strict=options.strict or options.embedded)
-        context = _preflight(options, base_url, shape, sample, result)
+        result = RunResult(
+            target=label,
+            seed=options.seed,
+            strict=options.strict or options.embedded,
+            read_only=options.read_only,
+        )
+        ledger = Ledger(Path(tmp) / "ledger", options.relation_id)
+        context = _preflight(options, base_url, shape, sample, result, ledger)
         behind_proxy = proxied.start(options)
         reporter.start(label)
         try:
             _run_properties(context, options, selected, result, reporter)
             _run_schemathesis(options, base_url, context, selected, result, reporter)
+        except KeyboardInterrupt:
+            result.interrupted = True
         finally:
             reporter.close()
-            _restore(context, result)
+            _sweep(context, ledger, result)
+            if not options.read_only:
+                _restore(context, result)
             context.client.close()
-        if behind_proxy:
-            proxied.collect(options, result)
+        if behind_proxy is not None and not result.interrupted:
+            proxied.collect(options, result, behind_proxy)
     _mark_enforced(result, options)
     result.elapsed = time.monotonic() - started
+    if result.interrupted:
+        for name in selected:
+            if name not in result.outcomes:
+                info = CHECKS[name]
+                result.outcomes[name] = CheckOutcome(
+                    name, info.engine, info.basis, reason="interrupted first"
+                )
+        result.notes.append("the run was interrupted: the checks it did not reach show as not run")
+        raise Interrupted(result)
     return result
 
 
 def _preflight(
-    options: Options, base_url: str, shape: EntityShape, sample: Any, result: RunResult
+    options: Options, base_url: str, shape: EntityShape, sample: Any, result: RunResult, ledger: Ledger
 ) -> Context:
     answer = probe(base_url, options)
     if answer.status_code in (401, 403):
@@ -82,9 +109,12 @@ def _preflight(
     except ValueError as exc:
         raise UsageError(f"{exc}: pass --contact-ids and --definition-ids") from exc
     result.notes += notes
-    result.notes.append(f"references written: {_describe_pool(pool)}")
-    client = RelationClient(options, base_url)
-    context = Context(client=client, shape=shape, relation_id=options.relation_id, pool=pool, options=options)
+    written = "known (--read-only: nothing is written)" if options.read_only else "written"
+    result.notes.append(f"references {written}: {_describe_pool(pool)}")
+    client = RelationClient(options, base_url, ledger)
+    context = Context(
+        client=client, shape=shape, relation_id=options.relation_id, pool=pool, options=options, ledger=ledger
+    )
     if body is not None:
         context.has_get, context.snapshot = True, body
         context.xml_namespace = _xml_namespace(client, options.relation_id)
@@ -97,7 +127,7 @@ def _preflight(
         result.notes.append(
             f"GET of relation {options.relation_id} answered {answer.status_code} before the run"
         )
-    if pool.origin == SAMPLE_ORIGIN:
+    if pool.origin == SAMPLE_ORIGIN and not options.read_only:
         _try_sample_references(context)
     return context
 
@@ -185,7 +215,9 @@ def _run_schemathesis(
         for phase, stage in stages.items():
             reporter.advance(stage, completed=counts.get(phase, 0))
 
-    fuzzed = run_schemathesis(options, base_url, checks, context.pool, on_progress, context.xml_namespace)
+    fuzzed = run_schemathesis(
+        options, base_url, checks, context.pool, on_progress, context.xml_namespace, context.ledger
+    )
     for stage in stages.values():
         reporter.done(stage)
     result.outcomes.update(fuzzed.outcomes)
@@ -203,13 +235,29 @@ def _mark_enforced(result: RunResult, options: Options) -> None:
         ]
 
 
+def _sweep(context: Context, ledger: Ledger, result: RunResult) -> None:
+    """Delete every relation the run created and has not deleted; list them all in the result."""
+
+    def delete(rid: int) -> tuple[int | None, str]:
+        return context.client.delete(rid).status, ""
+
+    summary = ledger.sweep(delete)
+    result.created, result.deleted, result.not_deleted = summary.created, summary.deleted, summary.kept
+    if summary.protected:
+        result.notes.append(
+            f"{summary.protected} POST answer(s) named relation {context.relation_id}, the run's own "
+            "relation, as the new one: it was neither recorded nor deleted"
+        )
+
+
 def _restore(context: Context, result: RunResult) -> None:
     """PUT back what a GET found before the run (without GET: what the first PUT answered)."""
     rid = context.relation_id
     record = context.snapshot
     if record is None and context.has_get:
         result.notes.append(
-            f"relation {rid} did not exist before the run; it does now (the spec has no DELETE)"
+            f"relation {rid} did not exist before the run; it does now (the suite deletes only "
+            "relations it created with POST)"
         )
         return
     if record is None:

@@ -37,14 +37,15 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
         ("--url", "ftp://127.0.0.1:1"),
         ("--header", "no colon here"),
         ("--relation-id", "4294967296"),
-        ("--phases", "stateful"),
+        ("--phases", "everything"),
+        ("--read-only", "--phases", "stateful"),
         ("--spec", "/nonexistent/relation.yaml"),
         ("--contact-ids", "381,abc"),
         ("--person-ids", "381:x"),
         ("--definition-ids", "0"),
     ],
-    ids=["max-examples", "checks", "url", "header", "relation-id", "phases", "spec", "contact-ids",
-         "person-ids", "definition-ids"],
+    ids=["max-examples", "checks", "url", "header", "relation-id", "phases", "read-only-stateful", "spec",
+         "contact-ids", "person-ids", "definition-ids"],
 )  # fmt: skip
 def test_bad_arguments_exit_2_with_one_line(args: tuple[str, ...]) -> None:
     done = _run(*args)

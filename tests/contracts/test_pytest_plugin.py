@@ -7,10 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from contracts.results import CheckOutcome, RunResult
 from contracts.test_contract import test_contract as judge_check
+from mockserver import Settings, create_app
 from tests.servers.broken import BROKEN
 from tests.servers.runner import serve
 
@@ -60,3 +62,14 @@ def test_a_documented_truncation_reaches_the_suite_from_pytest() -> None:
         documented = _pytest("--url", url, "-k", "field_lengths", "--contracts-documented-truncation")
     assert plain.returncode == 1 and "silently cut to FieldLength" in plain.stdout, plain.stdout
     assert documented.returncode == 0, documented.stdout + documented.stderr
+
+
+def test_read_only_reaches_the_suite_from_pytest_and_sends_only_get() -> None:
+    with serve(create_app(Settings(quiet=True))) as url:
+        done = _pytest("--url", url, "--contracts-read-only", "-k", "default_entity or round_trip")
+        methods = {
+            entry["Method"] for entry in httpx.get(f"{url}/__admin/requests", timeout=10).json()["Requests"]
+        }
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 passed, 1 skipped" in done.stdout
+    assert methods == {"GET"}, methods

@@ -25,6 +25,7 @@ from contracts.options import DEFAULT_SPEC
 from contracts.references import Links, ReferencePool
 from contracts.st_rules import (
     prepare_body,
+    prepare_patch,
     select_names,
     stale_precondition,
     valid_as_text,
@@ -73,6 +74,37 @@ def test_invalid_data_keeps_what_may_be_its_invalid_part() -> None:
         "SourcePersonId": -5,
         "DestinationPersonId": 492,
     }
+
+
+def test_a_valid_patch_sets_only_known_references_and_fits_the_server() -> None:
+    ops = [
+        {"op": "replace", "path": "/SourcePersonId", "value": 12345},
+        {"op": "remove", "path": "RelationDefinitionId"},
+        {"op": 4, "path": "/DestinationContactId", "value": None},
+        {"op": "add", "path": "/Comment", "value": "y" * 50},
+        {"op": "replace", "path": "Reversed", "value": 2**31 - 1},
+        {"op": "remove", "path": "/Comment"},
+    ]
+    prepare_patch(ops, positive=True, pool=POOL)
+    assert ops == [
+        {"op": "replace", "path": "/SourcePersonId", "value": 272},
+        {"op": "replace", "path": "RelationDefinitionId", "value": 47},
+        {"op": 4, "path": "/DestinationContactId", "value": 262},
+        {"op": "add", "path": "/Comment", "value": "y" * 10},
+        {"op": "replace", "path": "Reversed", "value": 1},
+        {"op": "remove", "path": "/Comment"},
+    ]
+    merge = {"RelationDefinitionId": None, "SourceContactId": 7, "Comment": "z" * 50, "SourcePersonId": "x"}
+    prepare_patch(merge, positive=True, pool=POOL)
+    assert merge == {
+        "RelationDefinitionId": 47,
+        "SourceContactId": 381,
+        "Comment": "z" * 10,
+        "SourcePersonId": "x",
+    }
+    invalid = [{"op": "replace", "path": "/SourceContactId", "value": -5}]
+    prepare_patch(invalid, positive=False, pool=POOL)
+    assert invalid == [{"op": "replace", "path": "/SourceContactId", "value": -5}]
 
 
 def test_a_differing_body_relation_id_is_kept_only_when_asked() -> None:

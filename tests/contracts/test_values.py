@@ -99,6 +99,8 @@ PROPERTY_NAMES = (
     "concurrency", "clock",
     "updated_by", "mandatory_references", "missing_body", "auth_required", "negotiation_answer", "text_json",
     "negotiation_body", "field_lengths", "text_fidelity", "accept_fallback", "path_id_wins",
+    "lifecycle", "default_entity", "post_ids", "patch_equals_put", "merge_equals_json_patch",
+    "failed_test_changes_nothing", "stale_patch_changes_nothing", "stale_delete_changes_nothing",
 )  # fmt: skip
 SCHEMATHESIS_NAMES = (
     "not_a_server_error", "status_code_conformance", "content_type_conformance",
@@ -133,8 +135,6 @@ def test_only_the_promises_the_issue_names_as_inferred_are_not_the_vendors() -> 
         "missing_required_header": OURS,
         "unsupported_method": OURS,
         "allow_header_conformance": RFC,
-        "use_after_free": OURS,
-        "ensure_resource_availability": OURS,
         "object_level_authorization": OURS,
         "last_modified_not_after_date": RFC,
     }

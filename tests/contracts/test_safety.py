@@ -1,0 +1,210 @@
+"""Safe on a real tenant: the suite deletes and patches only relations it created, cleans up after
+itself (also when SIGTERM stops it), lists every id, and --read-only sends nothing but GET.
+
+What the runs sent is read from the mock's own journal (`GET /__admin/requests`); the mock hands
+out ids in sequence after a reset (919 on, past its fixture relation 918) and never again, so the
+journal's successful POSTs tell exactly which relations a run created.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from contracts.cli import main
+from contracts.client import RelationClient
+from contracts.errors import UnsafeRequest
+from contracts.ledger import Ledger, ranges
+from contracts.options import Options
+from contracts.st_guard import NOBODY, Guard, created_id, route_id
+from contracts.st_rules import SAMPLE
+from mockserver import Settings, create_app
+from tests.contracts.conftest import QUICK
+from tests.servers.runner import serve
+
+ROOT = Path(__file__).resolve().parents[2]
+AUTH = {"Authorization": "Basic dGplMDpUamUw"}
+FIRST_NEW_ID = 919  # the mock's sequence after a reset: max(fixture id) + 1
+
+
+@pytest.fixture
+def journaled() -> Iterator[str]:
+    """A mock that keeps every request in its journal, reset for the test."""
+    with serve(create_app(Settings(quiet=True, journal_size=200_000))) as url:
+        httpx.post(f"{url}/__admin/reset", timeout=10).raise_for_status()
+        yield url
+
+
+def _journal(url: str) -> list[dict[str, object]]:
+    return httpx.get(f"{url}/__admin/requests", timeout=30).json()["Requests"]
+
+
+def _created(url: str) -> list[int]:
+    """The ids the mock handed out since the reset: one per POST it answered 2xx."""
+    posts = [e for e in _journal(url) if e["Method"] == "POST" and str(e["Path"]).rstrip("/").lower()
+             == "/api/v1/relation" and 200 <= int(e["Status"]) < 300]  # fmt: skip
+    return list(range(FIRST_NEW_ID, FIRST_NEW_ID + len(posts)))
+
+
+def _still_there(url: str, ids: list[int]) -> list[int]:
+    with httpx.Client(headers=AUTH, timeout=10) as client:
+        return [rid for rid in ids if client.get(f"{url}/api/v1/Relation/{rid}").status_code != 404]
+
+
+def _writes_to(url: str, rid: int) -> list[str]:
+    """Every DELETE or PATCH the journal holds for relation `rid`, however its id was spelt."""
+    return [
+        f"{e['Method']} {e['Path']}"
+        for e in _journal(url)
+        if e["Method"] in ("DELETE", "PATCH")
+        and route_id(str(e["Path"]).rstrip("/").rsplit("/", 1)[-1]) == rid
+    ]
+
+
+# The ledger, the sweep, the guards (no server needed).
+
+
+def test_the_ledger_is_one_file_every_process_appends_to_and_never_holds_the_runs_relation(
+    tmp_path: Path,
+) -> None:
+    ours, theirs = Ledger(tmp_path / "ledger", 918), Ledger(tmp_path / "ledger", 918)
+    assert ours.created(1001, "lifecycle") and theirs.created(1002, "Schemathesis POST")
+    assert not theirs.created(918, "a POST that named the run's relation")
+    assert not ours.created(None) and not ours.created("1003") and not ours.created(0)
+    theirs.deleted(1002)
+    assert ours.live() == [1001] and ours.ours(1002) and not ours.alive(1002)
+    assert not ours.ours(918) and not ours.ours(1004)
+    summary = ours.summary()
+    assert (summary.created, summary.deleted, summary.protected) == ([1001, 1002], [1002], 1)
+
+
+def test_the_sweep_deletes_what_is_left_and_reports_what_it_could_not(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "ledger", 918)
+    for rid in (5, 6, 7, 8):
+        ledger.created(rid)
+    ledger.deleted(5)
+    answers = {6: (204, ""), 7: (404, ""), 8: (500, "")}
+    summary = ledger.sweep(lambda rid: answers[rid])
+    assert summary.deleted == [5, 6, 7] and summary.kept == {8: "DELETE answered 500"}
+    assert ledger.live() == [8]
+    assert ranges([8, 1, 2, 3, 5, 6]) == "1-3, 5-6, 8" and ranges([]) == "none"
+
+
+def test_the_client_never_sends_a_delete_or_patch_for_a_relation_the_run_did_not_create(
+    tmp_path: Path,
+) -> None:
+    ledger = Ledger(tmp_path / "ledger", 918)
+    ledger.created(1001)
+    client = RelationClient(Options(url="http://127.0.0.1:9"), "http://127.0.0.1:9", ledger)
+    for method, rid in (("DELETE", 918), ("PATCH", 918), ("DELETE", 1002), ("PATCH", "1001")):
+        with pytest.raises(UnsafeRequest, match="not sent"):
+            client.send(method, rid)
+    assert client.allowed("DELETE", 1001) is None and client.allowed("PUT", 918) is None
+    read_only = RelationClient(
+        Options(url="http://127.0.0.1:9", read_only=True), "http://127.0.0.1:9", ledger
+    )
+    for method in ("PUT", "POST", "PATCH", "DELETE"):
+        with pytest.raises(UnsafeRequest, match="--read-only"):
+            read_only.send(method, 1001)
+
+
+def test_schemathesis_deletes_and_patches_only_relations_the_run_created(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "ledger", 918)
+    ledger.created(1001)
+    guard = Guard(ledger=ledger, relation_id=918, pool=SAMPLE, base_url=None, headers=[], timeout=1,
+                  read_only=False)  # fmt: skip
+    # No server known to create one on: DELETE and PATCH go to an id no relation has.
+    assert [guard.target("DELETE", rid) for rid in (918, 5, 1001)] == [NOBODY, NOBODY, 1001]
+    assert [guard.target("PATCH", rid) for rid in (918, 5, 1001)] == [NOBODY, NOBODY, 1001]
+    assert [guard.target("PUT", rid) for rid in (918, 5, 1001)] == [918, 918, 1001]
+    assert guard.target("GET", 5) == 5
+    guard.record("DELETE", 1001, 204, None)
+    assert guard.target("PATCH", 1001) == NOBODY and guard.target("DELETE", 1001) == 1001
+    guard.record("PUT", 1001, 200, None)  # a PUT on a deleted id of ours brought it back
+    assert ledger.alive(1001)
+    guard.record("POST", None, 200, b'{"RelationId": 1005}')
+    guard.record(
+        "POST", None, 200, b"<ContactRelationEntity><RelationId>1006</RelationId></ContactRelationEntity>"
+    )
+    assert ledger.live() == [1001, 1005, 1006]
+    with pytest.raises(UnsafeRequest):
+        Guard(ledger=ledger, relation_id=918, pool=SAMPLE, base_url=None, headers=[], timeout=1,
+              read_only=True).target("PUT", 918)  # fmt: skip
+
+
+def test_an_id_is_read_as_the_route_reads_it_and_a_post_always_asks_for_its_id() -> None:
+    assert [route_id(v) for v in (918, "0918", " 918", "+918", "-1", "abc", "9.5", 2**31, True)] == [
+        918, 918, 918, 918, -1, None, None, None, None,
+    ]  # fmt: skip
+    assert created_id(b'{"RelationId": 7}') == 7 and created_id(b"not an entity") is None
+    for raw, kept in (("Comment", "Comment,RelationId"), ("relationid", "relationid"), ("", "RelationId")):
+        query = {"$select": raw}
+        Guard.keep_id_selected(query)
+        assert query["$select"] == kept
+
+
+# Runs against the mock, read back from its journal.
+
+
+def test_a_run_deletes_every_relation_it_created_and_reports_each_id(journaled: str, tmp_path: Path) -> None:
+    before = httpx.get(f"{journaled}/api/v1/Relation/918", headers=AUTH, timeout=10).json()
+    junit, report = tmp_path / "junit.xml", tmp_path / "report.md"
+    args = ["--url", journaled, *QUICK, "--phases", "examples,fuzzing,stateful", "--junit", str(junit)]
+    assert main([*args, "--report", str(report)]) in (0, 1)
+    created = _created(journaled)
+    assert len(created) > 10, "the run created relations (POST) of its own"
+    assert _still_there(journaled, created) == []
+    assert f"relations created: {len(created)} ({ranges(created)})" in report.read_text()
+    assert f"relations deleted: {len(created)} ({ranges(created)})" in report.read_text()
+    suite = next(s for s in ET.parse(junit).iter("testsuite") if s.get("name") == "contracts.cleanup")
+    values = {p.get("name"): p.get("value") for p in suite.find("properties")}
+    assert values["relations.created"] == values["relations.deleted"] == ranges(created)
+    assert values["relations.not_deleted"] == "none"
+    assert _writes_to(journaled, 918) == []
+    after = httpx.get(f"{journaled}/api/v1/Relation/918", headers=AUTH, timeout=10).json()
+    assert {k: after[k] for k in ("SourceContactId", "Comment", "Reversed")} == {
+        k: before[k] for k in ("SourceContactId", "Comment", "Reversed")
+    }
+
+
+def test_a_run_stopped_by_sigterm_still_deletes_what_it_created(journaled: str) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "contracts", "--url", journaled, "--checks", "schemathesis",
+               "--phases", "stateful", "--max-examples", "500", "--seed", "4242", "--quiet"]  # fmt: skip
+    run = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while len(_created(journaled)) < 5:
+            assert run.poll() is None, run.communicate()
+            assert time.monotonic() < deadline, "the run created nothing within two minutes"
+            time.sleep(0.2)
+        run.send_signal(signal.SIGTERM)
+        out, err = run.communicate(timeout=120)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 128 + signal.SIGTERM, out + err
+    assert "interrupted" in err and "INTERRUPTED" in out
+    created = _created(journaled)
+    assert _still_there(journaled, created) == [], out
+    assert f"relations deleted: {len(created)}" in out and "NOT deleted" not in out
+    assert _writes_to(journaled, 918) == []
+
+
+def test_read_only_sends_nothing_but_get(journaled: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--url", journaled, *QUICK, "--read-only"]) == 0, capsys.readouterr().out
+    out = capsys.readouterr().out
+    methods = {entry["Method"] for entry in _journal(journaled)}
+    assert methods == {"GET"}, methods
+    assert "--read-only: only GET requests were sent" in out and "default_entity" in out
