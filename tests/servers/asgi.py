@@ -7,7 +7,7 @@ difference from the mock as a small request or response transform.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -74,10 +74,26 @@ def error_reply(status: int, error_type: str, message: str) -> Reply:
     return reply
 
 
+def internal(exchange: Exchange, method: str, path: str, body: Any = None) -> Exchange:
+    """A request of the server's own, made with the caller's credentials (a JSON body, if any)."""
+    kept = ("authorization", "x-xsrf-token", "cookie", "host")
+    headers = [(key, value) for key, value in exchange.headers if key.lower() in kept]
+    headers.append(("accept", "application/json"))
+    request = Exchange(method, path, [], headers, b"")
+    if body is not None:
+        request.body = json.dumps(body).encode()
+        request.headers.append(("content-type", "application/json"))
+    return request
+
+
+# Before the request: a request of the server's own to send first (its answer is kept in
+# `exchange.notes["before"]` for `on_request` to see), or None.
+Before = Callable[[Exchange], Exchange | None]
 OnRequest = Callable[[Exchange], Reply | None]
 OnResponse = Callable[[Exchange, Reply], Reply]
-# After the answer: another request to send to the app as well (its answer is dropped), or None.
-Then = Callable[[Exchange, Reply], Exchange | None]
+# After the answer: more requests to send to the app as well (their answers are kept in
+# `exchange.notes["then"]` for `on_response` to see), or None.
+Then = Callable[[Exchange, Reply], Exchange | Sequence[Exchange] | None]
 
 
 class Rewrite:
@@ -90,8 +106,10 @@ class Rewrite:
         on_request: OnRequest | None = None,
         on_response: OnResponse | None = None,
         then: Then | None = None,
+        before: Before | None = None,
     ):
         self.app = app
+        self.before = before
         self.on_request = on_request
         self.on_response = on_response
         self.then = then
@@ -108,12 +126,16 @@ class Rewrite:
             headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
             body=body,
         )
+        probe = self.before(exchange) if self.before else None
+        if probe is not None:
+            exchange.notes["before"] = await self._forward(scope, receive, probe)
         reply = self.on_request(exchange) if self.on_request else None
         if reply is None:
             reply = await self._forward(scope, receive, exchange)
             follow_up = self.then(exchange, reply) if self.then else None
-            if follow_up is not None:
-                await self._forward(scope, receive, follow_up)
+            if isinstance(follow_up, Exchange):
+                follow_up = [follow_up]
+            exchange.notes["then"] = [await self._forward(scope, receive, more) for more in follow_up or ()]
             if self.on_response:
                 reply = self.on_response(exchange, reply)
         reply.set_header("content-length", str(len(reply.body)))
@@ -133,7 +155,12 @@ class Rewrite:
             path=exchange.path,
             raw_path=exchange.path.encode(),
             query_string=urlencode(exchange.query).encode(),
-            headers=[(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in exchange.headers],
+            headers=[
+                (k.lower().encode("latin-1"), v.encode("latin-1"))
+                for k, v in exchange.headers
+                if k.lower() != "content-length"
+            ]
+            + [(b"content-length", str(len(exchange.body)).encode())],
         )
         sent = False
 

@@ -2,9 +2,9 @@
 
 Every difference is one the vendor's documents or the fact sheet leave open, so the suite must pass
 against it (and with nothing to warn about):
-- a tenant's records: a relation must reference contacts, persons (of those contacts) and a relation
-  definition that exist, else 400; names and texts are read from those records, whatever the body
-  says (`Reversed` swaps the definition's active and passive texts);
+- a tenant's records (`realistic_tenant`): a relation must reference contacts, persons (of those
+  contacts) and a relation definition that exist, else 400; names and texts are read from those
+  records, whatever the body says (`Reversed` swaps the definition's active and passive texts);
 - ASP.NET Web API's own 404 `{"Message": "No HTTP resource was found that matches the request URI
   '...'."}` for a non-integer id, one outside int32, or an unknown path;
 - `$select` leaves value types at their .NET defaults (0, `0001-01-01T00:00:00`), not null;
@@ -14,57 +14,54 @@ against it (and with nothing to warn about):
   it, and a longer Comment in JSON, XML or form data is refused with 400 naming the field;
 - dates with seven fractional digits and no offset, TableRight/FieldProperties first and _Links
   last, a null CreatedBy, FieldRight masks named "Update", `_Links` kept under `$select`, no
-  Last-Modified on PUT, an HTML 401, no CORS, no `Prefer`, no `/__admin`.
+  Last-Modified on PUT, POST or PATCH, an HTML 401, no CORS, no `Prefer`, no `/__admin`;
+- POST, PATCH, DELETE and GET /default in their open corners (`realistic_resource`): ids with gaps,
+  404 for DELETE of an unknown id, the tenant's own error messages, a pre-filled default.
 """
 
 from __future__ import annotations
 
-import json
-import re
 import xml.etree.ElementTree as ET
-from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp
 
 from mockserver import Settings, create_app
 from tests.servers.asgi import Exchange, Reply, Rewrite, error_reply
-
-DATACONTRACT = "http://schemas.datacontract.org/2004/07/SuperOffice.CRM.Services"
-XSI = "http://www.w3.org/2001/XMLSchema-instance"
-RELATION_PATH = re.compile(r"/api/v1/Relation/([^/]*)/?")
-# A .NET DateTime: seven fractional digits, no offset.
-FRACTION = ".1234567"
-FIRST = ("TableRight", "FieldProperties")
-EMPTY_DATE = "0001-01-01T00:00:00"
-INT_FIELDS = frozenset(
-    {"SourceContactId", "SourcePersonId", "DestinationContactId", "DestinationPersonId", "RelationId",
-     "RelationDefinitionId", "Reversed"}
-)  # fmt: skip
-DATE_FIELDS = frozenset({"UpdatedDate", "CreatedDate"})
-DERIVED = ("SourceContactName", "SourcePersonName", "DestinationContactName", "DestinationPersonName",
-           "ActiveText", "PassiveText")  # fmt: skip
-
-# The tenant's records: the seed relations' references (918 and 819) and one more of each.
-CONTACTS = {
-    381: "Pfannerstill, Romaguera and Smith",
-    262: "Brekke, Cronin and Feest",
-    380: "Legros-Price",
-    95: "Olson, West and Green",
-    7: "SuperOffice ASA",
-}
-PERSONS = {272: (381, "Feil-Kessler"), 492: (262, "Fisher LLC"), 374: (380, "Reynolds-Rolfson"),
-           979: (95, "Renner-Gulgowski"), 70: (7, "Tje Olsen")}  # fmt: skip
-DEFINITIONS = {47: ("non", "voluptatem"), 77: ("illum", "animi"), 5: ("Supplier of", "Customer of")}
-# This tenant's Comment column (UTF-16 code units, as .NET and nvarchar count them).
-COMMENT_LENGTH = 1000
+from tests.servers.realistic_resource import (
+    COLLECTION_PATH,
+    DEFAULT_PATH,
+    Resource,
+    default_entity,
+    default_xml,
+    item_id,
+)
+from tests.servers.realistic_tenant import (
+    COMMENT_LENGTH,
+    DATACONTRACT,
+    read_body,
+    reference_problem,
+    references,
+    render,
+    render_xml,
+    too_long,
+)
 
 
-def realistic_app(*, with_get: bool = True) -> ASGIApp:
-    """`with_get=False`: a server that offers PUT only (GET answers 405), for the restore path."""
+def realistic_app(*, with_get: bool = True, resource: Resource | None = None) -> ASGIApp:
+    """`with_get=False`: a server that offers PUT only (GET answers 405), for the restore path.
+    `resource`: the tenant's state beyond the mock's, for a test that wants to look at it."""
     inner = create_app(Settings(quiet=True, cors=False))
-    on_request = _request if with_get else _put_only
-    return Rewrite(inner, on_request=on_request, on_response=_response)
+    resource = resource or Resource()
+
+    def on_request(exchange: Exchange) -> Reply | None:
+        return _request(exchange, resource) if with_get else _put_only(exchange, resource)
+
+    def on_response(exchange: Exchange, reply: Reply) -> Reply:
+        return _response(exchange, resource.response(exchange, reply))
+
+    return Rewrite(
+        inner, on_request=on_request, on_response=on_response, then=resource.then, before=resource.before
+    )
 
 
 def no_route(exchange: Exchange) -> Reply:
@@ -79,19 +76,19 @@ def no_route(exchange: Exchange) -> Reply:
     return reply
 
 
-def _put_only(exchange: Exchange) -> Reply | None:
-    if exchange.method == "GET" and RELATION_PATH.fullmatch(exchange.path):
+def _put_only(exchange: Exchange, resource: Resource) -> Reply | None:
+    if exchange.method == "GET" and item_id(exchange.path) is not None:
         reply = error_reply(
             405, "HttpException", "The requested resource does not support http method 'GET'."
         )
         reply.set_header("allow", "PUT")
         return reply
-    return _request(exchange)
+    return _request(exchange, resource)
 
 
-def _request(exchange: Exchange) -> Reply | None:
-    match = RELATION_PATH.fullmatch(exchange.path)
-    if not match or not re.fullmatch(r"-?\d{1,10}", match[1]) or not -(2**31) <= int(match[1]) < 2**31:
+def _request(exchange: Exchange, resource: Resource) -> Reply | None:
+    collection = COLLECTION_PATH.fullmatch(exchange.path) is not None
+    if not collection and not DEFAULT_PATH.fullmatch(exchange.path) and item_id(exchange.path) is None:
         return no_route(exchange)
     exchange.drop_header("prefer")
     exchange.query = [(key, value) for key, value in exchange.query if not key.startswith("__")]
@@ -99,7 +96,9 @@ def _request(exchange: Exchange) -> Reply | None:
         # Names are read from the stored references, then `$select` empties what was not selected.
         exchange.notes["select"] = exchange.param("$select")
         exchange.query = [(key, value) for key, value in exchange.query if key != "$select"]
-    if exchange.method != "PUT" or not exchange.body.strip():
+    if exchange.method in ("PATCH", "DELETE"):
+        return resource.request(exchange)
+    if exchange.method != ("POST" if collection else "PUT") or not exchange.body.strip():
         return None
     if exchange.header("authorization") is None and exchange.header("x-xsrf-token") is None:
         return None  # the 401 comes first
@@ -110,64 +109,15 @@ def _request(exchange: Exchange) -> Reply | None:
                 400, "SerializationException", f"Expecting element in namespace '{DATACONTRACT}'."
             )
         exchange.body = _datacontract_order(exchange.body)
-    data = _read(media, exchange.body)
-    references = _references(data) if data is not None else None
-    problem = _reference_problem(references) if references is not None else None
+    data = read_body(media, exchange.body)
+    refs = references(data) if data is not None else None
+    problem = reference_problem(refs) if refs is not None else None
     if problem:
         return error_reply(400, "SoException", problem)
-    comment = (data or {}).get("comment")
-    if isinstance(comment, str) and len(comment.encode("utf-16-le", "surrogatepass")) // 2 > COMMENT_LENGTH:
+    if too_long((data or {}).get("comment")):
         return error_reply(
             400, "ValidationException", f"Comment is longer than its {COMMENT_LENGTH} characters."
         )
-    return None
-
-
-def _read(media: str, body: bytes) -> dict[str, Any] | None:
-    """A body's properties as the server reads them (names lower-cased); None when it cannot be read."""
-    try:
-        if "json" in media:
-            data = json.loads(body)
-        elif "xml" in media:
-            root = ET.fromstring(body)
-            data = {child.tag.rsplit("}", 1)[-1]: child.text or "" for child in root}
-        elif "x-www-form-urlencoded" in media:
-            data = dict(parse_qsl(body.decode(), keep_blank_values=True))
-        else:
-            return None
-    except (ValueError, ET.ParseError, UnicodeDecodeError):
-        return None
-    if not isinstance(data, dict):
-        return None
-    return {str(key).lower(): value for key, value in data.items()}
-
-
-def _references(lowered: dict[str, Any]) -> dict[str, Any] | None:
-    """The reference fields of a body; None when one has the wrong type."""
-    out: dict[str, Any] = {}
-    for name in ("SourceContactId", "SourcePersonId", "DestinationContactId", "DestinationPersonId",
-                 "RelationDefinitionId"):  # fmt: skip
-        value = lowered.get(name.lower())
-        if value is None or (isinstance(value, str) and not value.strip()):
-            out[name] = 0
-        elif isinstance(value, int) and not isinstance(value, bool):
-            out[name] = value
-        elif isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
-            out[name] = int(value)
-        else:
-            return None  # a value of the wrong type: the mock's own 400 says so
-    return out
-
-
-def _reference_problem(refs: dict[str, int]) -> str | None:
-    for side in ("Source", "Destination"):
-        contact, person = refs[f"{side}ContactId"], refs[f"{side}PersonId"]
-        if contact not in CONTACTS:
-            return f"{side}ContactId {contact}: no such contact (the value is mandatory)."
-        if person and PERSONS.get(person, (None,))[0] != contact:
-            return f"{side}PersonId {person} does not belong to contact {contact}."
-    if refs["RelationDefinitionId"] not in DEFINITIONS:
-        return f"RelationDefinitionId {refs['RelationDefinitionId']}: no such relation definition."
     return None
 
 
@@ -202,120 +152,20 @@ def _response(exchange: Exchange, reply: Reply) -> Reply:
         )
         html.set_header("www-authenticate", reply.header("www-authenticate") or "Basic")
         return html
-    if exchange.method == "PUT":
+    if exchange.method in ("PUT", "POST", "PATCH"):  # the vendor documents Last-Modified on GET only
         reply.drop_header("last-modified")
     if reply.status != 200:
         return reply
+    default = exchange.method == "GET" and DEFAULT_PATH.fullmatch(exchange.path) is not None
     if "json" in reply.media_type:
         entity = reply.json()
         if isinstance(entity, dict) and "RelationId" in entity:
-            reply.set_json(_entity(entity, exchange))
+            reply.set_json(
+                render(default_entity(entity) if default else entity, exchange.notes.get("select"))
+            )
     elif "xml" in reply.media_type:
-        reply.body = _xml(reply.body)
-    return reply
-
-
-def _entity(entity: dict[str, Any], exchange: Exchange) -> dict[str, Any]:
-    out = dict(entity)
-    selection = exchange.notes.get("select")
-    for name in DATE_FIELDS:
-        if isinstance(out.get(name), str):
-            out[name] = _dotnet_date(out[name])
-    _derive(out)
-    out["CreatedBy"] = None
-    out["TableRight"] = None
-    if isinstance(out.get("FieldProperties"), dict):
-        out["FieldProperties"] = {
-            name: {**prop, "FieldRight": {"Mask": "Update", "Reason": ""}} if isinstance(prop, dict) else prop
-            for name, prop in out["FieldProperties"].items()
-        }
-        if isinstance(out["FieldProperties"].get("Comment"), dict):
-            out["FieldProperties"]["Comment"]["FieldLength"] = COMMENT_LENGTH
-    if selection:
-        if out.get("RelationId"):
-            base = f"https://sod.example.com/Cust12345/api/v1/Relation/{out['RelationId']}/"
-            out["_Links"] = {"Self": base, "Archive": "https://sod.example.com/Cust12345/api/v1/Relation/"}
-        out = _project(out, selection)
-    ordered = {name: out[name] for name in FIRST if name in out}
-    ordered.update((name, value) for name, value in out.items() if name not in FIRST and name != "_Links")
-    if "_Links" in out:
-        ordered["_Links"] = out["_Links"]
-    return ordered
-
-
-def _project(entity: dict[str, Any], raw: str) -> dict[str, Any]:
-    """`$select` as .NET does it: unselected reference types null, value types their defaults."""
-    whole: set[str] = set()
-    members: dict[str, set[str]] = {}
-    for item in raw.split(","):
-        parent, _, member = (part.strip().lower() for part in item.strip().partition("/"))
-        if member:
-            members.setdefault(parent, set()).add(member)
-        elif parent:
-            whole.add(parent)
-    out: dict[str, Any] = {}
-    for name, value in entity.items():
-        lowered = name.lower()
-        if lowered in whole or name == "_Links":
-            out[name] = value
-        elif lowered in members and isinstance(value, dict):
-            keep = members[lowered]
-            out[name] = {key: item if key.lower() in keep else _unset(item) for key, item in value.items()}
+        if default:
+            reply.body = render_xml(default_xml(reply.body), "ContactRelationEntity")
         else:
-            out[name] = 0 if name in INT_FIELDS else EMPTY_DATE if name in DATE_FIELDS else None
-    return out
-
-
-def _unset(value: Any) -> Any:
-    if isinstance(value, bool):
-        return False
-    return 0 if isinstance(value, int) else None
-
-
-def _derive(out: dict[str, Any]) -> None:
-    """Names and texts from the tenant's records (a field `$select` nulled stays null)."""
-    derived = {
-        "SourceContactName": CONTACTS.get(out.get("SourceContactId") or 0, ""),
-        "SourcePersonName": PERSONS.get(out.get("SourcePersonId") or 0, (0, ""))[1],
-        "DestinationContactName": CONTACTS.get(out.get("DestinationContactId") or 0, ""),
-        "DestinationPersonName": PERSONS.get(out.get("DestinationPersonId") or 0, (0, ""))[1],
-    }
-    active, passive = DEFINITIONS.get(out.get("RelationDefinitionId") or 0, ("", ""))
-    if out.get("Reversed"):
-        active, passive = passive, active
-    derived.update(ActiveText=active, PassiveText=passive)
-    for name, value in derived.items():
-        if out.get(name) is not None:
-            out[name] = value
-
-
-def _dotnet_date(value: str) -> str:
-    head = value.split("+")[0].rstrip("Z").split(".")[0]
-    return head + FRACTION if re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", head) else value
-
-
-def _xml(body: bytes) -> bytes:
-    try:
-        root = ET.fromstring(body)
-    except ET.ParseError:
-        return body
-    values = {child.tag.rsplit("}", 1)[-1]: child.text or "" for child in root}
-    entity = {name: int(text) if name in INT_FIELDS and text.lstrip("-").isdigit() else text
-              for name, text in values.items()}  # fmt: skip
-    _derive(entity)
-    for element in root.iter():
-        local = element.tag.rsplit("}", 1)[-1]
-        element.tag = f"{{{DATACONTRACT}}}{local}"
-        if local in DATE_FIELDS and element.text:
-            element.text = _dotnet_date(element.text)
-    root.tag = f"{{{DATACONTRACT}}}ContactRelationEntityWithLinks"
-    for child in root:
-        local = child.tag.rsplit("}", 1)[-1]
-        if local == "CreatedBy":
-            child.clear()
-            child.set(f"{{{XSI}}}nil", "true")
-        elif local in DERIVED and child.get(f"{{{XSI}}}nil") != "true":
-            child.text = entity[local]
-    ET.register_namespace("", DATACONTRACT)
-    ET.register_namespace("i", XSI)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=False)
+            reply.body = render_xml(reply.body)
+    return reply
