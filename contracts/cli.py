@@ -31,6 +31,7 @@ from contracts.options import (
     DEFAULT_SEED,
     DEFAULT_SPEC,
     DEFAULT_WORKERS,
+    METHODS,
     PHASES,
     Options,
     default_auth,
@@ -140,6 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="send only GET requests: Schemathesis on the GET operations, only the checks that write "
         "nothing, no restore PUT (for a tenant where nothing may change)",
     )  # fmt: skip
+    parser.add_argument(
+        "--methods", default="", metavar="LIST",
+        help=f"Schemathesis sends only these methods (a comma-separated subset of {','.join(METHODS)}; "
+        "default all), like its --include-method",
+    )  # fmt: skip
     parser.add_argument("--quiet", action="store_true", help="no progress display, only the summary")
     parser.add_argument("--list-checks", action="store_true", help="print the checks and exit")
     return parser
@@ -169,6 +175,7 @@ def parse_options(argv: list[str] | None = None) -> tuple[Options, argparse.Name
         definition_ids=args.definition_ids,
         documented_truncation=args.documented_truncation,
         read_only=args.read_only,
+        methods=_methods(args.methods),
     )
     if options.read_only and not options.fuzz_phases and options.phases != PHASES:
         raise UsageError("--read-only runs no stateful phase (it creates relations); choose other --phases")
@@ -248,6 +255,14 @@ def _phases(raw: str) -> tuple[str, ...]:
     unknown = [name for name in names if name not in PHASES]
     if unknown or not names:
         raise UsageError(f"--phases takes a comma-separated subset of {','.join(PHASES)}, not {raw!r}")
+    return names
+
+
+def _methods(raw: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(name.strip().upper() for name in raw.split(",") if name.strip()))
+    unknown = [name for name in names if name not in METHODS]
+    if unknown:
+        raise UsageError(f"--methods takes a comma-separated subset of {','.join(METHODS)}, not {raw!r}")
     return names
 
 

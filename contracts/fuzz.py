@@ -62,7 +62,7 @@ def run_schemathesis(
         workdir = Path(tmp)
         base = READ_ONLY_CONFIG if options.read_only else CONFIG
         start = _Start(options, base_url, checks, workdir, base, pool, xml_namespace, ledger)
-        groups = plan(phases, options.workers, ("GET",) if options.read_only else None)
+        groups = plan(phases, options.workers, ("GET",) if options.read_only else options.methods or None)
         jobs = [start(index, group) for index, group in enumerate(groups)]
         try:
             _wait(jobs, on_progress)
@@ -160,6 +160,9 @@ class _Start:
         ]  # fmt: skip
         if options.read_only:
             command += ["--include-method", "GET"]
+        else:
+            for method in options.methods:
+                command += ["--include-method", method]
         for name, value in options.request_headers():
             command += ["-H", f"{name}: {value}"]
         with log.open("wb") as sink:

@@ -12,6 +12,7 @@ run's own relation is only read, to see that a POST did not write it. (A stale D
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from contracts.catalog import OURS
@@ -21,6 +22,7 @@ from contracts.errors import NotApplicable
 from contracts.scratch import COLLECTION, ITEM, NO_ROUTE, Scratch, fresh
 
 DEFAULT_PATH = "GET /api/v1/Relation/default"
+SELF = re.compile(r"/api/v1/Relation/(-?\d+)/?$", re.IGNORECASE)
 
 
 def lifecycle(ctx: Context, drawn: tuple[dict[str, Any], str]) -> None:
@@ -31,6 +33,7 @@ def lifecycle(ctx: Context, drawn: tuple[dict[str, Any], str]) -> None:
         post, created, rid = scratch.create(body, exact=True)
         steps: list[Exchange] = [post]
         _same(ctx, check, body, created, steps, "the POST answer does not carry the fields sent")
+        _links(check, created, rid, steps)
         read = scratch.read(rid, steps, "GET of the relation just created")
         if read is not None:
             steps.append(read[0])
@@ -91,6 +94,21 @@ def lifecycle(ctx: Context, drawn: tuple[dict[str, Any], str]) -> None:
                 still,
                 operation=f"GET {ITEM}",
             )
+
+
+def _links(check: str, created: dict[str, Any], rid: int, steps: list[Exchange]) -> None:
+    """The vendor's POST answers ContactRelationEntityWithLinks: `_Links.Self` names the new relation."""
+    links = created.get("_Links")
+    target = links.get("Self") if isinstance(links, dict) else None
+    if not isinstance(target, str) or not SELF.search(target) or SELF.search(target).group(1) != str(rid):
+        fail(
+            check,
+            "the POST answer has no _Links.Self naming the new relation",
+            f"_Links.Self ending in /api/v1/Relation/{rid}",
+            *steps,
+            seen=f"_Links={show(links)}",
+            operation=COLLECTION,
+        )
 
 
 def post_ids(ctx: Context, body: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ DEFAULT_SEED = 20240918
 DEFAULT_WORKERS = 2
 # Schemathesis' phases; `stateful` chains calls over the spec's links (POST, then GET/PUT/PATCH/DELETE).
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
+METHODS = ("GET", "PUT", "POST", "PATCH", "DELETE")
 # The phases that need a write to do anything: left out under --read-only.
 WRITING_PHASES = frozenset({"stateful"})
 
@@ -61,6 +62,9 @@ class Options:
     # Send only GET requests: Schemathesis limited to GET operations, only the properties that
     # write nothing, no restore PUT.
     read_only: bool = False
+    # Schemathesis sends only these methods (all the spec's when empty), like its --include-method;
+    # the properties are chosen with `checks`.
+    methods: tuple[str, ...] = ()
 
     @property
     def auth_is_sample(self) -> bool:

@@ -31,6 +31,19 @@ _BASIS = {
     "select": VENDOR,
     "mandatory-reference": VENDOR,
     "last-modified": RFC,
+    # The rest of the resource (the proxy's names for them).
+    "deleted": VENDOR,
+    "patch-creates": VENDOR,
+    "created-id": VENDOR,
+    "created-links": VENDOR,
+    "patch-test": VENDOR,
+    "patch-keeps": VENDOR,
+    "patch-applied": VENDOR,
+    "test-conflict": VENDOR,
+    "default-entity": VENDOR,
+    "content-type-refused": VENDOR,
+    "accepted-before": VENDOR,
+    "no-content": RFC,
 }
 
 

@@ -39,6 +39,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         ("--contracts-seed", "Hypothesis/Schemathesis seed"),
         ("--contracts-workers", "processes for the Schemathesis phases"),
         ("--contracts-phases", "Schemathesis phases"),
+        ("--contracts-methods", "the methods Schemathesis sends (default all)"),
         ("--contracts-checks", "checks to run (names, 'schemathesis', 'property')"),
         ("--contracts-exclude-checks", "checks to skip"),
         ("--contracts-contact-ids", "ids of contacts that exist"),
@@ -122,8 +123,8 @@ def contract_run(pytestconfig: pytest.Config) -> RunResult:
     argv = ["--quiet"]
     if pytestconfig.getoption("contracts_url"):
         argv += ["--url", pytestconfig.getoption("contracts_url")]
-    for dest in ("auth", "relation_id", "max_examples", "seed", "workers", "phases", "contact_ids",
-                 "person_ids", "definition_ids"):  # fmt: skip
+    for dest in ("auth", "relation_id", "max_examples", "seed", "workers", "phases", "methods",
+                 "contact_ids", "person_ids", "definition_ids"):  # fmt: skip
         value = pytestconfig.getoption(f"contracts_{dest}")
         if value is not None:
             argv += [f"--{dest.replace('_', '-')}", str(value)]

@@ -15,6 +15,7 @@ from contracts.client import JSON
 from contracts.context import Context, describe, fail, show
 from contracts.errors import NotApplicable
 from contracts.references import MANDATORY
+from contracts.scratch import COLLECTION, NO_ROUTE, Scratch
 from contracts.spec import INT
 from contracts.values import same_value
 
@@ -51,6 +52,30 @@ def mandatory_references(ctx: Context, _: None) -> None:
                     read[0],
                     seen=seen,
                 )
+
+    _posts_refused(ctx, check, base)
+
+
+def _posts_refused(ctx: Context, check: str, base: dict[str, Any]) -> None:
+    """POST reads the body as PUT does (the vendor's POST takes the same entity): the same refusals."""
+    with Scratch(ctx, check) as scratch:
+        for name in MANDATORY:
+            for label, body in (
+                ("0", {**base, name: 0}),
+                ("null", {**base, name: None}),
+                ("left out", {key: value for key, value in base.items() if key != name}),
+            ):
+                refused = scratch.attempt({**body, "RelationId": 0})
+                if ctx.has_post is None and refused.status in NO_ROUTE:
+                    return  # no POST on this server: nothing more to judge here
+                if refused.status < 400:
+                    fail(
+                        check,
+                        f"a POST with {name} {label} was accepted",
+                        "a 4xx (the value is mandatory)",
+                        refused,
+                        operation=COLLECTION,
+                    )
 
 
 def missing_body(ctx: Context, _: None) -> None:
