@@ -270,15 +270,10 @@ def ensure_prism(no_install: bool) -> str:
 
 def seed_request(lua: Path = LUA) -> tuple[bytes, dict[str, str]]:
     """The body and headers wrk sends, read from the Lua script so the probe sends the same request."""
-    text = lua.read_text(encoding="utf-8")
-    body = re.search(r"wrk\.body = \[\[(.*?)\]\]", text, re.S)
-    if not body:
-        raise BenchError(f"{lua} has no wrk.body = [[...]]")
-    headers = dict(re.findall(r'wrk\.headers\["([^"]+)"\] = "([^"]*)"', text))
-    auth = re.search(r'os\.getenv\("PUT_AUTH"\) or "([^"]+)"', text)
-    if auth:
-        headers["Authorization"] = auth.group(1)
-    return body.group(1).encode(), headers
+    try:
+        return writes.lua_request(lua)
+    except ValueError as exc:
+        raise BenchError(str(exc)) from exc
 
 
 @dataclass

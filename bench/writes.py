@@ -39,16 +39,21 @@ class Workload:
     lua: Path
 
     def request(self) -> tuple[bytes, dict[str, str]]:
-        """The body and headers wrk sends, read from the Lua script (the probe sends the same)."""
-        text = self.lua.read_text(encoding="utf-8")
-        body = re.search(r"wrk\.body = \[(=*)\[(.*?)\]\1\]", text, re.S)
-        if not body:
-            raise ValueError(f"{self.lua} has no wrk.body = [[...]]")
-        headers = dict(re.findall(r'wrk\.headers\["([^"]+)"\] = "([^"]*)"', text))
-        auth = re.search(r'os\.getenv\("PUT_AUTH"\) or "([^"]+)"', text)
-        if auth:
-            headers["Authorization"] = auth.group(1)
-        return body.group(2).encode(), headers
+        return lua_request(self.lua)
+
+
+def lua_request(lua: Path) -> tuple[bytes, dict[str, str]]:
+    """The body and headers a wrk script sends, read from it so that a probe sends the same request;
+    ValueError when it has no body."""
+    text = lua.read_text(encoding="utf-8")
+    body = re.search(r"wrk\.body = \[(=*)\[(.*?)\]\1\]", text, re.S)
+    if not body:
+        raise ValueError(f"{lua} has no wrk.body = [[...]]")
+    headers = dict(re.findall(r'wrk\.headers\["([^"]+)"\] = "([^"]*)"', text))
+    auth = re.search(r'os\.getenv\("PUT_AUTH"\) or "([^"]+)"', text)
+    if auth:
+        headers["Authorization"] = auth.group(1)
+    return body.group(2).encode(), headers
 
 
 WORKLOADS = {
