@@ -39,16 +39,16 @@ from mockserver.proxy.promises import Exchange, Outcome, Promises
 from mockserver.proxy.recorder import Recording
 from mockserver.proxy.report import print_summary, write_report
 from mockserver.proxy.resource import Resource
-from mockserver.proxy.routing import ProxyRouter, Route, Routes
+from mockserver.proxy.routing import ProxyRouter, Routes
 from mockserver.proxy.upstream import Answer, Upstream
 from mockserver.proxy.values import Shape
 from mockserver.proxy.violations import Secrets, ViolationLog, as_dict, clean, log_lines
 from mockserver.proxy.wire import read_body, send_answer, send_error, violation_error
 from mockserver.proxy.xmlvalues import root_namespace
+from mockserver.routes import RouteMatch
 from mockserver.settings import Settings
 from mockserver.spec import SpecModel
 
-_PARAMETER = re.compile(r"\\\{([^/]+?)\\\}")
 _CORS = b"access-control-"
 _EXPOSE = (b"access-control-expose-headers", b"X-Contract-Violations, X-Contract-Violations-Detail")
 _NO_BODY_STATUSES = frozenset({204, 304})
@@ -122,7 +122,7 @@ class Proxy:
     # -- one exchange ----------------------------------------------------------------------------------
 
     async def handle(
-        self, scope: Scope, receive: Receive, send: Send, route: Route, params: dict[str, str]
+        self, scope: Scope, receive: Receive, send: Send, route: RouteMatch, params: dict[str, str]
     ) -> None:
         headers: list[tuple[bytes, bytes]] = list(scope["headers"])
         text_headers = {
@@ -197,7 +197,7 @@ class Proxy:
 
     def _check(
         self,
-        route: Route,
+        route: RouteMatch,
         params: dict[str, str],
         exchange: Exchange,
         headers: list[tuple[bytes, bytes]],

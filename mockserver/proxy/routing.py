@@ -10,47 +10,28 @@ mock's own app.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mockserver.routes import RouteMatch, RouteTable
 from mockserver.spec import SpecModel
-
-_PARAMETER = re.compile(r"\\\{([^/]+?)\\\}")
-
-
-class Route:
-    def __init__(self, base: str, template: str) -> None:
-        self.template = template
-        literal = _PARAMETER.split(re.escape(base + template))
-        self.names = literal[1::2]
-        pattern = "".join(part if i % 2 == 0 else "([^/]+)" for i, part in enumerate(literal))
-        self.pattern = re.compile(f"^{pattern}/?$".encode(), re.IGNORECASE)
 
 
 class Routes:
+    """The mock's own route table (`mockserver.routes`), matched on the raw path."""
+
     def __init__(self, spec: SpecModel) -> None:
-        servers = spec.document.get("servers") or [{}]
-        base = servers[0].get("url", "")
-        base = base if base.startswith("/") else ""
-        templates = list(spec.document.get("paths", {}))
-        # Fewer parameters first: the most concrete route wins, as in ASP.NET and openapi-core.
-        templates.sort(key=lambda template: template.count("{"))
-        self.routes = [Route(base, template) for template in templates]
+        self.table = RouteTable([spec.document])
 
-    def match(self, scope: Scope) -> tuple[Route, dict[str, str]] | None:
+    def match(self, scope: Scope) -> tuple[RouteMatch, dict[str, str]] | None:
         raw = scope.get("raw_path") or scope["path"].encode()
-        for route in self.routes:
-            found = route.pattern.match(raw)
-            if found:
-                values = [value.decode("latin-1") for value in found.groups()]
-                return route, dict(zip(route.names, values, strict=True))
-        return None
+        found = self.table.match(raw.decode("latin-1"))
+        return None if found is None else (found, found.params)
 
 
-Handle = Callable[[Scope, Receive, Send, Route, dict[str, str]], Awaitable[Any]]
+Handle = Callable[[Scope, Receive, Send, RouteMatch, dict[str, str]], Awaitable[Any]]
 
 
 class ProxyRouter:
