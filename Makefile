@@ -33,19 +33,21 @@ node: $(NODE_STAMP)
 
 spectral: node
 
+# Recipes that may carry a credential (ARGS="--auth ...", --admin-token, a URL with a password) are not
+# echoed by make (`@`): a CI log shows only what the programs print, and they mask credentials.
 mock: install
-	$(BIN)/python -m mockserver --host $(HOST) --port $(PORT) $(ARGS)
+	@$(BIN)/python -m mockserver --host $(HOST) --port $(PORT) $(ARGS)
 
 # The validating proxy: `make proxy URL=https://sod.superoffice.com/Cust12345 ARGS="--report r.md"`.
 proxy: install
 	@test -n "$(URL)" || { echo "make proxy needs URL=<the server's base URL>, e.g. URL=https://sod.superoffice.com/Cust12345" >&2; exit 2; }
-	$(BIN)/python -m mockserver --host $(HOST) --port $(PORT) --proxy $(URL) $(ARGS)
+	@$(BIN)/python -m mockserver --host $(HOST) --port $(PORT) --proxy $(URL) $(ARGS)
 
 test: install node
 	SPECTRAL=$(abspath $(SPECTRAL)) $(BIN)/python -m pytest $(ARGS)
 
 contract: install
-	$(BIN)/python -m contracts $(if $(URL),--url $(URL)) $(ARGS)
+	@$(BIN)/python -m contracts $(if $(URL),--url $(URL)) $(ARGS)
 
 fuzz: install
 	$(BIN)/python tests/reliability/run_fuzz.py $(ARGS)
