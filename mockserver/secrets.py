@@ -39,18 +39,22 @@ def redact_header(name: bytes | str, value: bytes | str) -> str:
         return text
     lowered = text_name.lower()
     if lowered == "cookie":
-        return "; ".join(
-            f"{part.partition('=')[0].strip()}={MASK}" for part in text.split(";") if part.strip()
-        )
+        return "; ".join(_cookie_pair(part) for part in text.split(";") if part.strip())
     if lowered == "set-cookie":
         first, _, attributes = text.partition(";")
-        shown = f"{first.partition('=')[0].strip()}={MASK}"
+        shown = _cookie_pair(first)
         return f"{shown};{attributes}" if attributes else shown
     if lowered in ("authorization", "proxy-authorization"):
         scheme, _, rest = text.strip().partition(" ")
         if rest and _SCHEME.fullmatch(scheme):
             return f"{scheme} {MASK}"
     return MASK
+
+
+def _cookie_pair(pair: str) -> str:
+    """`XSRF-TOKEN=abc` -> `XSRF-TOKEN=***`; a pair without `=` is all value (RFC 6265 §5.2), so `***`."""
+    name, equals, _ = pair.partition("=")
+    return f"{name.strip()}={MASK}" if equals else MASK
 
 
 def redact_query(query: bytes | str) -> str:
