@@ -241,3 +241,26 @@ def test_schemathesis_builds_a_state_machine_with_a_transition_for_each_link() -
         ("DeleteCreatedRelation", "DELETE_api_v1_Relation_id_"),
     ):
         assert hasattr(machine, f"POST_api_v1_Relation___200_{link}__{target}"), link
+
+
+# Statuses any operation may answer when the server, not the request, is the problem: each has a
+# Retry-After header and the error shape. (429 joins 503 when rate limits are mocked.)
+SERVER_BUSY = {"503": "ServiceUnavailable"}
+
+
+@pytest.mark.parametrize("status", sorted(SERVER_BUSY))
+def test_every_operation_documents_a_busy_server_s_status_with_retry_after_and_the_error_shape(
+    spec: Spec, status: str
+) -> None:
+    for operation_id, (method, path, op) in operations(spec).items():
+        assert op["responses"].get(status) == {"$ref": f"#/components/responses/{SERVER_BUSY[status]}"}, (
+            f"{method.upper()} {path} ({operation_id}) does not document {status}"
+        )
+    response = spec["components"]["responses"][SERVER_BUSY[status]]
+    assert deref(spec, response["headers"]["Retry-After"])["schema"] == {"type": "integer", "minimum": 0}
+    assert {media: body["schema"] for media, body in response["content"].items()} == {
+        media: {"$ref": "#/components/schemas/Error"}
+        for media in ("application/json", "text/json", "application/xml", "text/xml")
+    }
+    example = response["content"]["application/json"]["example"]
+    assert example["Error"] is True and example["ErrorType"] == "ServiceUnavailableException"
