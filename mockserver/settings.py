@@ -33,6 +33,9 @@ class Settings:
     # JSON file of the accepted credentials; None uses the built-in users (see mockserver.auth).
     auth_users_file: Path | None = None
     cors: bool = True
+    # X-Admin-Token the admin API (/__admin) requires; None requires none. A host other than
+    # loopback needs one (the CLI makes one and prints it once at start, as Jupyter does).
+    admin_token: str | None = None
     quiet: bool = False
     # 406 for an Accept that matches nothing. Off, as ASP.NET Web API: such a request is answered
     # in the request body's media type, or JSON.
