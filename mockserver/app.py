@@ -32,10 +32,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mockserver.auth import DEFAULT_USERS, AllowList, Authenticator
 from mockserver.cors import CorsMiddleware
 from mockserver.entity import EntityModel
-from mockserver.errors import ApiError, SpecError
+from mockserver.errors import ApiError, SpecError, StartupError
 from mockserver.fixtures import load_fixtures
 from mockserver.guard import RequestGuardMiddleware
-from mockserver.handlers.admin import AdminHandlers
+from mockserver.handlers.admin import AdminDoor, AdminHandlers, is_loopback_host
 from mockserver.handlers.relation import RelationHandlers
 from mockserver.journal import Journal, RecorderMiddleware
 from mockserver.negotiation import Negotiator
@@ -134,6 +134,12 @@ def _vendor_error(
 def create_app(settings: Settings | None = None) -> ASGIApp:
     """Build the whole mock for one set of settings; raises StartupError subclasses with the fix."""
     settings = settings or Settings()
+    if settings.admin_token is None and not is_loopback_host(settings.host):
+        raise StartupError(
+            f"--host {settings.host} can be reached from the network, and the admin API (/__admin) then "
+            "needs a token: received none, expected --admin-token TOKEN (the CLI makes one when none is "
+            "given). Pass --admin-token, or --host 127.0.0.1."
+        )
     spec = SpecModel.load(settings.spec_path)
     admin_spec = read_yaml(ADMIN_SPEC)
     entity = EntityModel.from_spec(spec)
@@ -157,7 +163,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         from mockserver.proxy.endpoint import Proxy
 
         proxy = Proxy(settings, spec, entity)
-    admin = AdminHandlers(store, journal, len(fixtures), proxy)
+    admin = AdminHandlers(store, journal, len(fixtures), proxy, door=AdminDoor(settings.admin_token))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:

@@ -5,6 +5,10 @@ A preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) is ans
 only the methods the spec documents for that path, so a browser never sends a method that would
 then get 405; a path the spec does not document goes on to the app (404). The headers of both
 answers are built once per path and origin-free parts once at start-up.
+
+The admin API (`/__admin/...`, any letter case) gets no CORS headers at all, a preflight included
+(it goes on to the app, which answers 405 without them): a browser then shows another origin
+neither the journal nor the answer of a reset. Its handlers refuse such calls (handlers/admin.py).
 """
 
 from __future__ import annotations
@@ -15,6 +19,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 EXPOSED = b"Last-Modified, WWW-Authenticate, Content-Type"
 MAX_AGE = b"600"
+ADMIN = "/__admin"
+
+
+def is_admin_path(path: str) -> bool:
+    """`/__admin/reset`, `/__ADMIN/Reset/`: the mock's own API, which no other origin may use."""
+    head = path[: len(ADMIN) + 1].lower()
+    return head == ADMIN or head == ADMIN + "/"
 
 
 class CorsMiddleware:
@@ -24,7 +35,7 @@ class CorsMiddleware:
         self.methods_for = methods_for
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or is_admin_path(scope["path"]):
             await self.app(scope, receive, send)
             return
         origin = requested_method = requested_headers = None
