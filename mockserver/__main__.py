@@ -71,6 +71,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         default=_DEFAULTS["upstream_timeout"],
         help="seconds the upstream may take to answer, else 504",
     )
+    proxy.add_argument("--cacert", type=Path, metavar="FILE", help="PEM CAs to trust for the upstream's TLS")
     proxy.add_argument(
         "--fail-on-violation", action="store_true", help="answer an upstream answer that breaks the spec 502"
     )
@@ -110,6 +111,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         workers=args.workers,
         proxy_url=args.proxy,
         upstream_timeout=args.upstream_timeout,
+        upstream_cacert=args.cacert,
         fail_on_violation=args.fail_on_violation,
         report_file=args.report,
         record_file=args.record,

@@ -56,6 +56,9 @@ class Settings:
     proxy_url: str | None = None
     # Seconds the upstream may take for a whole answer before the proxy answers 504.
     upstream_timeout: float = 30.0
+    # --cacert: PEM file of the CAs the upstream's (and a forward proxy's) TLS certificate is checked
+    # against, instead of the system's (as curl's --cacert); SSL_CERT_FILE works too.
+    upstream_cacert: Path | None = None
     # Answer an upstream answer that breaks the spec with a 502 naming the violations.
     fail_on_violation: bool = False
     # At exit, write the violation summary here (Markdown; JUnit XML for a .xml name).
