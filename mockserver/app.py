@@ -3,7 +3,7 @@
 Connexion routes by the spec (unknown operationIds fail here, at start-up). Its per-request
 parameter decorator and validators are not used: each operation is a plain async function of a
 Starlette Request, and bodies are checked by validators compiled once from the same spec.
-Outermost, three pure ASGI middlewares: request journal/log, CORS, request limits.
+Outermost, pure ASGI middlewares: request journal/log, the Host check, CORS, request limits.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from mockserver.cors import CorsMiddleware
 from mockserver.entity import EntityModel
 from mockserver.errors import ApiError, SpecError, StartupError
 from mockserver.fixtures import load_fixtures
-from mockserver.guard import RequestGuardMiddleware
+from mockserver.guard import HostCheckMiddleware, RequestGuardMiddleware
 from mockserver.handlers.admin import AdminDoor, AdminHandlers, is_loopback_host
 from mockserver.handlers.relation import RelationHandlers
 from mockserver.journal import Journal, RecorderMiddleware
@@ -232,7 +232,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         outer = proxy.router(DateHeaderMiddleware(outer))
     if settings.cors:
         outer = CorsMiddleware(outer, routes.methods)
-    return RecorderMiddleware(outer, journal, quiet=settings.quiet)
+    return RecorderMiddleware(HostCheckMiddleware(outer), journal, quiet=settings.quiet)
 
 
 async def _api_error(request: ConnexionRequest, exc: ApiError) -> ConnexionResponse:

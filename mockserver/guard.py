@@ -9,6 +9,11 @@ Bodies: 413 before reading an oversized one, 408 for a stalled one.
 A declared Content-Length over the limit is refused at once, without reading a byte of it; a
 chunked body is counted as it arrives. The body is read whole before the app runs; a client
 that stops sending mid-body gets 408 after `body_timeout` seconds instead of holding a worker.
+
+`HostCheckMiddleware` (outermost, before the proxy too) answers 400 where RFC 9112 §3.2 requires
+it: an HTTP/1.1 request without `Host`, two `Host` lines, or a value that is no `host[:port]`.
+uvicorn's parser lets them through, and the mock builds `_Links` and the admin API's own origin
+from that header.
 """
 
 from __future__ import annotations
@@ -40,6 +45,43 @@ def _error(status: int, error_type: str, message: str) -> tuple[dict[str, object
 
 MAX_HEADER_BYTES = 32 * 1024
 _LONG_NUMBER = re.compile(r"/[+-]?[0-9]{12,}(/|$)")
+# RFC 9110 §7.2: Host = uri-host [ ":" port ], uri-host an IP-literal, IPv4 or reg-name (RFC 3986 §3.2.2).
+_HOST = re.compile(rb"(\[[0-9A-Za-z:._~!$&'()*+,;=-]+\]|[0-9A-Za-z._~!$&'()*+,;=%-]*)(:[0-9]*)?")
+
+
+class HostCheckMiddleware:
+    """400 for the `Host` faults RFC 9112 §3.2 names; everything else passes untouched."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        hosts = [value for name, value in scope["headers"] if name == b"host"]
+        problem = None
+        if len(hosts) > 1:
+            problem = (
+                f"The request has {len(hosts)} Host headers; expected one (RFC 9112 §3.2). Send one Host."
+            )
+        elif hosts and not _HOST.fullmatch(hosts[0]):
+            shown = hosts[0][:100].decode("latin-1")
+            problem = (
+                f"The Host header {shown!r} is not host[:port]; expected a name or address and an optional "
+                "port, such as 127.0.0.1:4010. Send the server's address in Host."
+            )
+        elif not hosts and scope.get("http_version") == "1.1":
+            problem = (
+                "The request has no Host header; HTTP/1.1 requires one (RFC 9112 §3.2). Send "
+                "Host: <host>:<port>, the address the request is sent to."
+            )
+        if problem is None:
+            await self.app(scope, receive, send)
+            return
+        start, body = _error(400, "BadHttpRequestException", problem)
+        await send(start)
+        await send({"type": "http.response.body", "body": body})
 
 
 class RequestGuardMiddleware:

@@ -4,10 +4,15 @@ Reading uses defusedxml (no DTDs, no entities, no external references) and match
 local name, case-insensitively, so namespaced documents from other serializers are accepted.
 Values are typed by the spec's schema. `xsi:nil="true"` marks null both ways; the text `null` in a
 nullable element that is not free text is read as null too.
+
+The encoding a declaration names is checked before parsing: expat asks Python's codec registry,
+which knows names no XML reader knows (`rot13`, `unicode_escape`) and raises LookupError for
+unknown ones; .NET's XmlReader refuses both ("System does not support 'x' encoding"), so does this.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -63,6 +68,34 @@ def dumps(root: str, body: Mapping[str, Any]) -> bytes:
             _write(out, key, value)
     out.append(f"</{root}>")
     return "".join(out).encode("utf-8")
+
+
+# `<?xml version="1.0" encoding="name"?>` at the very start (after a UTF-8 byte order mark).
+_DECLARED = re.compile(rb"""\A(?:\xef\xbb\xbf)?<\?xml\s[^>]*?\bencoding\s*=\s*(["'])([^"'>]{0,1000})\1""")
+# Codecs Python has that are no character set of the web or of .NET (encoders of text, not charsets).
+_NOT_CHARSETS = frozenset({"undefined", "unicode_escape", "raw_unicode_escape", "idna", "punycode"})
+
+
+def _check_encoding(data: bytes) -> None:
+    """400 for a declaration naming an encoding that is unknown or no character set."""
+    found = _DECLARED.match(data[:1200])
+    if found is None:
+        return
+    name = found.group(2).decode("latin-1")
+    shown = name if len(name) <= 80 else f"{name[:80]}..."
+    try:
+        info = codecs.lookup(name)
+        known = getattr(info, "_is_text_encoding", True) and info.name.replace("-", "_") not in _NOT_CHARSETS
+    except LookupError:
+        known = False
+    if not known:
+        raise ApiError.malformed(
+            "XmlException",
+            f"The XML declaration names encoding {shown!r}, which is not a supported character set; "
+            "expected utf-8 (or utf-16, iso-8859-1, windows-1252). Send the body in UTF-8 with "
+            'encoding="utf-8", or without a declaration.',
+            f"encoding {shown!r}",
+        )
 
 
 def _local(tag: str) -> str:
@@ -141,6 +174,7 @@ def loads(data: bytes, schema: Mapping[str, Any], roots: tuple[str, ...]) -> dic
 
     The root element must be one of `roots` (by local name, any case).
     """
+    _check_encoding(data)
     try:
         root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
@@ -150,7 +184,7 @@ def loads(data: bytes, schema: Mapping[str, Any], roots: tuple[str, ...]) -> dic
             "not allowed).",
             "DTD or entity declaration",
         ) from exc
-    except (ParseError, ValueError) as exc:
+    except (ParseError, ValueError, LookupError) as exc:  # LookupError: a codec expat asked for
         raise ApiError.malformed("XmlException", f"The XML body is not well-formed: {exc}", str(exc)) from exc
     local = _local(root.tag) if isinstance(root.tag, str) else ""
     if local.lower() not in {name.lower() for name in roots}:

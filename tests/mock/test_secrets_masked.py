@@ -15,7 +15,7 @@ BASIC = "Basic dGplMDpUamUw"
 
 @pytest.fixture(scope="module")
 def mock() -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(quiet=False))) as client:
+    with TestClient(create_app(Settings(quiet=False)), base_url="http://127.0.0.1:4010") as client:
         yield client
 
 
