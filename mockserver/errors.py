@@ -6,7 +6,8 @@ MockServerError                 root of everything this package raises
 │   ├── StateFileError          the --state file is corrupt or not ours (never silently replaced)
 │   └── ConfigFileError         a --fixtures or --auth-users file is unreadable or malformed
 └── ApiError                    a request is refused; rendered in the vendor's error shape
-    └── PreconditionFailed      If-Unmodified-Since is older than the stored UpdatedDate
+    ├── PreconditionFailed      If-Unmodified-Since is older than the stored UpdatedDate
+    └── ServiceUnavailable      503: the state file's disk is full or failing; nothing was changed
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ class ConfigFileError(StartupError):
 
 # An error answer lists at most this many violations, so a hostile body cannot make it huge.
 MAX_VIOLATIONS = 50
+# Seconds a 503 asks the client to wait (Retry-After): long enough for an operator to free a disk.
+RETRY_AFTER_SECONDS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,4 +112,13 @@ class PreconditionFailed(ApiError):
             "PreconditionFailedException",
             f"{action} because ContactRelationEntity has changed since the requested "
             "If-Unmodified-Since timestamp.",
+        )
+
+
+class ServiceUnavailable(ApiError):
+    """503: the server cannot answer now (a full or failing disk); the request changed nothing."""
+
+    def __init__(self, message: str, *, retry_after: int = RETRY_AFTER_SECONDS) -> None:
+        super().__init__(
+            503, "ServiceUnavailableException", message, headers={"Retry-After": str(retry_after)}
         )

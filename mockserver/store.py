@@ -9,6 +9,11 @@ even after a delete), skip ids a PUT already created, and are unique across proc
 file. A relation a PUT created beyond the next id and that was then deleted is remembered as
 retired, so POST never hands its id out. `reset` restarts ids at the largest fixture id + 1 (1 when
 there are none).
+
+The state file is only ever written in place, through SQLite: never replaced, truncated or
+recreated (a file that is not ours, or not usable, stops the start-up instead: see
+`mockserver.statefile`). A disk that fills up or fails mid-write rolls the step back, so nothing is
+half-written, and the request is answered 503 (`ServiceUnavailable`) rather than 500.
 """
 
 from __future__ import annotations
@@ -16,18 +21,33 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from mockserver.entity import parse_date
-from mockserver.errors import ApiError, PreconditionFailed, StateFileError
+from mockserver.errors import ApiError, PreconditionFailed, ServiceUnavailable
+from mockserver.statefile import PASS_ANOTHER, check_state_path, refusal
 
 FORMAT = "relation-harness-state/1"  # the next id is one more meta row: older files stay readable
 Change = Callable[[dict[str, Any] | None], dict[str, Any]]
 Build = Callable[[int], dict[str, Any]]
 INT32_MAX = 2**31 - 1
+# SQLite's primary result codes that mean the disk or the file failed, not the request
+# (https://sqlite.org/rescode.html): such a write is rolled back and answered 503.
+UNAVAILABLE = {
+    sqlite3.SQLITE_FULL: ("the state file's disk is full", "free space on its disk"),
+    sqlite3.SQLITE_IOERR: ("the state file's disk failed to read or write", "check the disk"),
+    sqlite3.SQLITE_READONLY: ("the state file has become read-only", "make it writable again"),
+    sqlite3.SQLITE_CANTOPEN: ("the state file or its -wal file cannot be opened", "check the disk"),
+    sqlite3.SQLITE_BUSY: ("the state file is locked by another process", "wait for it"),
+    sqlite3.SQLITE_LOCKED: ("the state file is locked by another process", "wait for it"),
+    sqlite3.SQLITE_PROTOCOL: ("the state file is locked by another process", "wait for it"),
+    sqlite3.SQLITE_NOMEM: ("the mock is out of memory", "free memory"),
+    sqlite3.SQLITE_CORRUPT: ("the state file is damaged", "restore it from a copy"),
+    sqlite3.SQLITE_NOTADB: ("the state file is damaged", "restore it from a copy"),
+}
 
 
 def first_id(fixtures: Mapping[int, Any]) -> int:
@@ -120,14 +140,16 @@ class SqliteStore:
     def __init__(self, path: Path, fixtures: Mapping[int, dict[str, Any]]) -> None:
         self.path = path
         self._fixtures = fixtures
+        check_state_path(path)
         try:
             self._db = sqlite3.connect(path, timeout=10.0, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA busy_timeout = 10000")
             self._open()
         except sqlite3.DatabaseError as exc:
-            raise StateFileError(
-                f"The state file {path} is not a usable SQLite database ({exc}). It was left as it is; "
-                "pass another --state path, or move this file away to start from the fixtures."
+            raise refusal(
+                path,
+                f"is not a usable SQLite database ({exc})",
+                f"{PASS_ANOTHER}, or move this file away to start from the fixtures",
             ) from exc
 
     def _open(self) -> None:
@@ -144,34 +166,39 @@ class SqliteStore:
                 if not self._db.execute("SELECT 1 FROM relation LIMIT 1").fetchone():
                     self._load_fixtures()
         elif "meta" not in tables or "relation" not in tables:
-            raise StateFileError(
-                f"The state file {self.path} is a SQLite database of another program (tables: "
-                f"{', '.join(sorted(tables))}). It was left as it is; pass a new --state path."
+            raise refusal(
+                self.path,
+                f"is a SQLite database of another program (tables: {', '.join(sorted(tables))})",
+                PASS_ANOTHER,
             )
         found = self._db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
         if not found or found[0] != FORMAT:
-            raise StateFileError(
-                f"The state file {self.path} has format {found[0] if found else 'none'!r}, "
-                f"expected {FORMAT!r}. "
-                "It was left as it is; pass a new --state path."
+            raise refusal(
+                self.path,
+                f"has format {found[0] if found else 'none'!r}, expected {FORMAT!r}",
+                PASS_ANOTHER,
             )
         check = self._db.execute("PRAGMA quick_check").fetchone()[0]
         if check != "ok":
-            raise StateFileError(f"The state file {self.path} is corrupt ({check}). It was left as it is.")
+            raise refusal(self.path, f"is corrupt ({check})", f"restore it from a copy, or {PASS_ANOTHER}")
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.execute("PRAGMA synchronous = NORMAL")
         # Deleted ids POST has not passed yet; older state files gain the table.
         self._db.execute("CREATE TABLE IF NOT EXISTS retired (id INTEGER PRIMARY KEY)")
 
     @contextlib.contextmanager
-    def _transaction(self):  # type: ignore[no-untyped-def]
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+    def _transaction(self) -> Iterator[None]:
+        """One step, whole or not at all: a failed COMMIT (a full disk) is rolled back too."""
+        with _unavailable_on_disk_errors():
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:  # SQLite may have rolled back already (SQLITE_FULL does)
+                    with contextlib.suppress(sqlite3.Error):
+                        self._db.execute("ROLLBACK")
+                raise
 
     def _load_fixtures(self) -> None:
         self._db.executemany(
@@ -180,7 +207,8 @@ class SqliteStore:
         )
 
     def get(self, relation_id: int) -> dict[str, Any] | None:
-        row = self._db.execute("SELECT body FROM relation WHERE id = ?", (relation_id,)).fetchone()
+        with _unavailable_on_disk_errors():
+            row = self._db.execute("SELECT body FROM relation WHERE id = ?", (relation_id,)).fetchone()
         return json.loads(row[0]) if row else None
 
     def write(self, relation_id: int, change: Change, unmodified_since: datetime | None) -> dict[str, Any]:
@@ -244,6 +272,20 @@ class SqliteStore:
         with contextlib.suppress(sqlite3.Error):
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self._db.close()
+
+
+@contextlib.contextmanager
+def _unavailable_on_disk_errors() -> Iterator[None]:
+    """A disk or file failure is the server's, not the request's: 503 with Retry-After, not 500."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        found = UNAVAILABLE.get(getattr(exc, "sqlite_errorcode", -1) & 0xFF)
+        if found is None:
+            raise
+        problem, fix = found
+        message = f"{problem} ({exc}); nothing was changed: {fix}, then send the request again."
+        raise ServiceUnavailable(message[0].upper() + message[1:]) from exc
 
 
 def open_store(state_file: Path | None, fixtures: Mapping[int, dict[str, Any]]) -> Store:

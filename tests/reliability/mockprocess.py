@@ -200,9 +200,16 @@ def running_mock(*args: str, workdir: Path | None = None) -> Iterator[MockProces
         mock.close()
 
 
-def run_startup(*args: str, timeout: float = 20.0) -> subprocess.CompletedProcess[str]:
-    """Run the mock expecting it to refuse to start; if it serves instead, stop it and say so."""
-    command = [str(PYTHON), "-m", "mockserver", "--host", "127.0.0.1", "--port", str(free_port()), *args]
+def run_startup(
+    *args: str, timeout: float = 20.0, prefix: Sequence[str] = ()
+) -> subprocess.CompletedProcess[str]:
+    """Run the mock expecting it to refuse to start; if it serves instead, stop it and say so.
+
+    `prefix` runs it through another command first (`setpriv --reuid nobody ...`)."""
+    command = [
+        *prefix,
+        *(str(PYTHON), "-m", "mockserver", "--host", "127.0.0.1", "--port", str(free_port()), *args),
+    ]
     try:
         return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as exc:  # subprocess.run has already killed it
