@@ -46,6 +46,13 @@ class Settings:
     # Seconds a client may take to send its whole body before the request is answered 408.
     # 120 s is IIS's default `connectionTimeout`.
     body_timeout: float = 120.0
+    # Seconds a connection may take to send a request's line and headers (or, just opened, its
+    # first byte) before it is closed (408 if a request was begun). 30 s is Kestrel's default
+    # `RequestHeadersTimeout`.
+    header_timeout: float = 30.0
+    # Bytes of request bodies still arriving that one process holds at once; the body that would
+    # pass it is answered 503 (Retry-After), so stalled uploads cannot hold unbounded memory.
+    max_buffered: int = 64 * 1024 * 1024
     # How many requests GET /__admin/requests remembers (oldest dropped first).
     journal_size: int = 500
     # Body bytes kept per journal entry.
