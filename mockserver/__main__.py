@@ -84,9 +84,23 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         metavar="FILE",
         help="save each relation answered 200, in the --fixtures format",
     )
+    parser.add_argument(  # in the general options, though added after the proxy's
+        "--header-timeout",
+        type=float,
+        default=_DEFAULTS["header_timeout"],
+        help="seconds a connection may take to send a request's headers, else it is closed (408)",
+    )
+    parser.add_argument(
+        "--max-buffered",
+        type=int,
+        default=_DEFAULTS["max_buffered"],
+        help="bytes of request bodies still arriving one process holds at once, else 503",
+    )
     args = parser.parse_args(argv)
     if args.workers < 1 or args.max_body < 1 or args.journal_size < 1 or args.body_timeout <= 0:
         parser.error("--workers, --max-body, --journal-size and --body-timeout must be positive")
+    if args.header_timeout <= 0 or args.max_buffered < 1:
+        parser.error("--header-timeout and --max-buffered must be positive")
     if args.upstream_timeout <= 0:
         parser.error("--upstream-timeout must be positive")
     if args.proxy is None and (args.fail_on_violation or args.report or args.record):
@@ -107,6 +121,8 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         quiet=args.quiet,
         max_body=args.max_body,
         body_timeout=args.body_timeout,
+        header_timeout=args.header_timeout,
+        max_buffered=args.max_buffered,
         journal_size=args.journal_size,
         workers=args.workers,
         proxy_url=args.proxy,
