@@ -146,7 +146,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     fixtures = load_fixtures(spec, entity, settings.fixtures_file)
     store = open_store(settings.state_file, fixtures)
     allow = AllowList.load(settings.auth_users_file) if settings.auth_users_file else DEFAULT_USERS
-    journal = Journal(settings.journal_size, settings.journal_body_bytes)
+    journal = Journal.for_settings(settings)  # with --workers, one journal in the shared state file
     authenticator = Authenticator(settings.auth, None if settings.auth_any else allow)
     relation = RelationHandlers(spec, entity, store, authenticator, strict_accept=settings.strict_accept)
     handlers = relation.table()
@@ -166,8 +166,9 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     admin = AdminHandlers(store, journal, len(fixtures), proxy, door=AdminDoor(settings.admin_token))
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Any) -> AsyncIterator[None]:
-        yield
+    async def lifespan(app: Any) -> AsyncIterator[dict[str, Any]]:
+        yield {"settings": settings}  # uvicorn hands it to each connection (mockserver.protocol's limits)
+        journal.close()
         store.close()
         if proxy is not None:
             await proxy.aclose()
