@@ -1,6 +1,7 @@
 """The request journal and the access log: what came in, what went out, with credentials hidden.
 
-A pure ASGI middleware. The journal is a bounded deque (`--journal-size`), bodies are cut to
+A pure ASGI middleware. The journal keeps the last `--journal-size` entries (in memory, or with
+`--workers` in a table the workers share: `mockserver.journal_store`), bodies are cut to
 `journal_body_bytes`, so memory stays flat however long the mock runs. One log line per request
 (method, path, status, ms) goes to stderr unless `--quiet`.
 """
@@ -8,15 +9,17 @@ A pure ASGI middleware. The journal is a bounded deque (`--journal-size`), bodie
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import sys
 import time
-from collections import deque
 from datetime import UTC, datetime
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockserver.journal_store import JournalStorage, MemoryJournal, SqliteJournal
 from mockserver.secrets import redact_header, redact_query
+from mockserver.settings import Settings
 
 # Kept only for mockserver.proxy.endpoint's import until it uses mockserver.secrets; the journal
 # itself decides with mockserver.secrets.is_secret_name. Remove with that import.
@@ -60,13 +63,33 @@ def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
 class Journal:
     """The last N requests, for GET /__admin/requests."""
 
-    def __init__(self, size: int, body_bytes: int) -> None:
-        self.entries: deque[dict[str, Any]] = deque(maxlen=size)
+    def __init__(self, size: int, body_bytes: int, storage: JournalStorage | None = None) -> None:
+        self.storage = storage or MemoryJournal(size)
         self.body_bytes = body_bytes
-        self.ids = itertools.count(1)
+        self.ids = itertools.count(1)  # this process's ids; a shared storage gives its own
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> Journal:
+        """In memory; with `--workers`, in the state file every worker opens. The process that
+        starts the workers (it has no parent process of its own) empties it: a new run, a new journal."""
+        if settings.workers > 1 and settings.state_file is not None:
+            fresh = multiprocessing.parent_process() is None
+            storage = SqliteJournal(settings.state_file, settings.journal_size, fresh=fresh)
+            return cls(settings.journal_size, settings.journal_body_bytes, storage)
+        return cls(settings.journal_size, settings.journal_body_bytes)
+
+    @property
+    def entries(self) -> list[dict[str, Any]]:
+        return self.storage.list()
+
+    def append(self, entry: dict[str, Any]) -> None:
+        self.storage.append(entry)
 
     def clear(self) -> None:
-        self.entries.clear()
+        self.storage.clear()
+
+    def close(self) -> None:
+        self.storage.close()
 
 
 class RecorderMiddleware:
@@ -110,7 +133,7 @@ class RecorderMiddleware:
             elapsed = (time.perf_counter() - started) * 1000
             path = scope.get("path", "")
             if not path.startswith("/__admin/"):  # the mock's own calls are not traffic (as WireMock)
-                self.journal.entries.append(
+                self.journal.append(
                     {
                         "Id": note.pop("Id"),
                         "Time": datetime.now(UTC).isoformat(timespec="milliseconds"),

@@ -189,7 +189,7 @@ class SqliteStore:
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
         """One step, whole or not at all: a failed COMMIT (a full disk) is rolled back too."""
-        with _unavailable_on_disk_errors():
+        with unavailable_on_disk_errors():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield
@@ -207,7 +207,7 @@ class SqliteStore:
         )
 
     def get(self, relation_id: int) -> dict[str, Any] | None:
-        with _unavailable_on_disk_errors():
+        with unavailable_on_disk_errors():
             row = self._db.execute("SELECT body FROM relation WHERE id = ?", (relation_id,)).fetchone()
         return json.loads(row[0]) if row else None
 
@@ -275,7 +275,7 @@ class SqliteStore:
 
 
 @contextlib.contextmanager
-def _unavailable_on_disk_errors() -> Iterator[None]:
+def unavailable_on_disk_errors() -> Iterator[None]:
     """A disk or file failure is the server's, not the request's: 503 with Retry-After, not 500."""
     try:
         yield
