@@ -76,7 +76,7 @@ class Timing:
 class Proxy:
     def __init__(self, settings: Settings, spec: SpecModel, entity: EntityModel) -> None:
         assert settings.proxy_url is not None
-        self.upstream = Upstream(settings.proxy_url, settings.upstream_timeout)
+        self.upstream = Upstream(settings.proxy_url, settings.upstream_timeout, settings.upstream_cacert)
         self.checker = TrafficChecker(spec)
         shape = Shape.from_spec(spec.entity, entity)
         self.promises = Promises(shape)
