@@ -5,7 +5,9 @@ trailing slash allowed, matched on the raw path) to `Proxy`; everything else (th
 Swagger UI, `/openapi.json`, unknown paths) goes on to the mock's own app. The CORS, journal and
 access-log middlewares wrap both, as they wrap the mock.
 
-Per exchange `Proxy` reads the body (413 over `--max-body`, counted as it arrives when chunked, so
+Per exchange `Proxy` refuses headers over 32 KiB (400, as the mock does) and a path parameter that
+could name another path upstream (404, `routing.escapes`), both before anything is forwarded; reads
+the body (413 over `--max-body`, counted as it arrives when chunked, so
 nothing too large is forwarded; 408 when it stalls), forwards it, checks request and answer
 (openapi-core, then the spec's worded promises: `promises`, `resource`, `history`), logs and
 journals what it found, records the relation (or forgets a deleted one) when `--record` is on,
@@ -29,7 +31,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.entity import EntityModel
 from mockserver.errors import ApiError
-from mockserver.journal import NOTE, SECRET_HEADERS
+from mockserver.guard import MAX_HEADER_BYTES
+from mockserver.journal import NOTE
 from mockserver.negotiation import Negotiator, media_type
 from mockserver.protocol import http_date
 from mockserver.proxy.findings import RESPONSE, Finding
@@ -39,10 +42,10 @@ from mockserver.proxy.promises import Exchange, Outcome, Promises
 from mockserver.proxy.recorder import Recording
 from mockserver.proxy.report import print_summary, write_report
 from mockserver.proxy.resource import Resource
-from mockserver.proxy.routing import ProxyRouter, Routes
+from mockserver.proxy.routing import ProxyRouter, Routes, escapes
 from mockserver.proxy.upstream import Answer, Upstream
 from mockserver.proxy.values import Shape
-from mockserver.proxy.violations import Secrets, ViolationLog, as_dict, clean, log_lines
+from mockserver.proxy.violations import Scrubber, Secrets, ViolationLog, as_dict, clean, log_lines
 from mockserver.proxy.wire import read_body, send_answer, send_error, violation_error
 from mockserver.proxy.xmlvalues import root_namespace
 from mockserver.routes import RouteMatch
@@ -52,6 +55,17 @@ from mockserver.spec import SpecModel
 _CORS = b"access-control-"
 _EXPOSE = (b"access-control-expose-headers", b"X-Contract-Violations, X-Contract-Violations-Detail")
 _NO_BODY_STATUSES = frozenset({204, 304})
+_HEADERS_TOO_LARGE = ApiError(  # as the mock refuses them (mockserver.guard)
+    400,
+    "BadHttpRequestException",
+    f"The request headers exceed {MAX_HEADER_BYTES} bytes; nothing was forwarded.",
+)
+_NOT_A_RESOURCE = ApiError(
+    404,
+    "SoNotFoundException",
+    "No resource at this path: a path parameter holds an encoded slash, backslash, dot or percent, or "
+    "dots alone, so it could name another path upstream; it was not forwarded.",
+)
 PATCH_JSON = ("application/json", "text/json", "application/json-patch+json", "application/merge-patch+json")
 INT32 = (-(2**31), 2**31 - 1)
 
@@ -91,7 +105,7 @@ class Proxy:
         self.body_timeout = settings.body_timeout
         self.negotiator = Negotiator(spec.put.produces(200))
         self.timing = Timing()
-        self.secrets = Secrets(SECRET_HEADERS)
+        self.secrets = Secrets()
         self.routes = Routes(spec)
 
     def router(self, fallback: ASGIApp) -> ProxyRouter:
@@ -131,6 +145,12 @@ class Proxy:
         media = self.negotiator.for_error(
             text_headers.get("accept", ""), text_headers.get("content-type", "")
         )
+        if sum(len(name) + len(value) for name, value in headers) > MAX_HEADER_BYTES:
+            await send_error(send, _HEADERS_TOO_LARGE, media)
+            return
+        if any(escapes(value) for value in params.values()):
+            await send_error(send, _NOT_A_RESOURCE, media)
+            return
         try:
             body = await read_body(headers, receive, limit=self.max_body, timeout=self.body_timeout)
         except ApiError as refused:
@@ -138,8 +158,8 @@ class Proxy:
             return
         if body is None:  # the client went away
             return
-        self.secrets.learn(headers)
         method, query = scope["method"], scope.get("query_string", b"")
+        scrub = self.secrets.learn(headers, query)
         note = scope.get(NOTE)
         journal_id = note.get("Id") if isinstance(note, dict) else None
         exchange = self._exchange(method, params, query, text_headers, body)
@@ -157,8 +177,9 @@ class Proxy:
             await send_error(send, failure, media)
             return
         self.history.finished(exchange)
-        checked, entity = self._check(route, params, exchange, headers, body, answer)
-        findings = clean(checked, self.secrets)
+        self.secrets.saw_answer(scrub, answer.headers)
+        checked, entity = self._check(route, params, exchange, headers, body, answer, scrub)
+        findings = clean(checked, scrub)
         self.log.record(
             journal_id=journal_id, method=method, path=scope["path"], status=answer.status, findings=findings
         )
@@ -203,6 +224,7 @@ class Proxy:
         headers: list[tuple[bytes, bytes]],
         body: bytes,
         answer: Answer,
+        scrub: Scrubber,
     ) -> tuple[list[Finding], dict[str, Any] | None]:
         """Every finding on the exchange, and the answer's relation (credentials scrubbed), if any."""
         entity = None
@@ -226,11 +248,11 @@ class Proxy:
                 exchange.body = self.checker.read_body(exchange.headers.get("content-type", ""), body)
             if exchange.media.endswith("xml"):
                 exchange.xml_namespace = root_namespace(body)
-            if self.secrets.within(body):
-                exchange.body = self.secrets.value(exchange.body)
+            if scrub.within(body):
+                exchange.body = scrub.value(exchange.body)
             entity = self._entity(answer)
-            if self.secrets.within(answer.decoded):
-                entity = self.secrets.value(entity)
+            if scrub.within(answer.decoded):
+                entity = scrub.value(entity)
             outcome = Outcome(
                 status=answer.status,
                 entity=entity,

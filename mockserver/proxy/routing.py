@@ -6,12 +6,18 @@ whatever the spec's order (`/api/v1/Relation/default` is not the relation "defau
 goes upstream (an undocumented one is the request's violation, and the upstream's answer is passed
 on). Everything else (the admin API, Swagger UI, `/openapi.json`, unknown paths) stays with the
 mock's own app.
+
+A path parameter is forwarded only if it names one segment and nothing else once the upstream has
+decoded it: one holding an encoded slash or backslash (`%2F`, `%5C`), an encoded dot (`%2e`), an
+encoded percent (`%25`, a second round of decoding), an overlong UTF-8 byte (`%c0`), or made of
+dots alone (`..`, `.`, `..;`) is `escapes`, and the proxy answers 404 without forwarding it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import unquote
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -29,6 +35,18 @@ class Routes:
         raw = scope.get("raw_path") or scope["path"].encode()
         found = self.table.match(raw.decode("latin-1"))
         return None if found is None else (found, found.params)
+
+
+_ENCODED = ("%2f", "%5c", "%2e", "%25", "%c0", "%c1")
+
+
+def escapes(value: str) -> bool:
+    """Whether a raw path parameter could name another path upstream (see the module docstring)."""
+    lowered = value.lower()
+    if "\\" in value or any(code in lowered for code in _ENCODED):
+        return True
+    decoded = unquote(value)
+    return "/" in decoded or "\\" in decoded or not decoded.split(";", 1)[0].rstrip(". ")
 
 
 Handle = Callable[[Scope, Receive, Send, RouteMatch, dict[str, str]], Awaitable[Any]]

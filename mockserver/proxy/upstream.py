@@ -124,7 +124,8 @@ class Upstream:
             )
         if parts.query or parts.fragment:
             raise ProxySetupError(f"--proxy {url!r} has a query or fragment; give the base URL only.")
-        self.url = url.rstrip("/")
+        # shown in messages, the journal and reports: never the URL's credentials, if it has any
+        self.url = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}".rstrip("/")
         self.timeout = timeout
         self.host = parts.hostname
         self.port = port or (443 if parts.scheme == "https" else 80)
