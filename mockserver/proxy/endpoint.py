@@ -114,7 +114,21 @@ class Proxy:
 
     def listing(self) -> dict[str, Any]:
         """For GET /__admin/violations."""
-        return {**self.log.listing(), "Upstream": self.upstream.url, "Validation": self.timing.as_dict()}
+        return {
+            **self.log.listing(),
+            "Upstream": self.upstream.url,
+            "Validation": self.timing.as_dict(),
+            "Held": self.held(),
+        }
+
+    def held(self) -> dict[str, dict[str, int]]:
+        """What the proxy keeps in memory, each with its cap: nothing grows past it."""
+        return {
+            "Relations": self.history.held(),
+            "Recorded": self.recording.held() if self.recording is not None else {"Count": 0, "Limit": 0},
+            "Credentials": self.secrets.held(),
+            "Violations": self.log.held(),
+        }
 
     def clear(self) -> None:
         self.log.clear()

@@ -84,6 +84,10 @@ class History:
         self.relations: OrderedDict[int, Seen] = OrderedDict()
         self.accepted = Accepted(shape)
 
+    def held(self) -> dict[str, int]:
+        """How many relations are remembered, and the most that will be."""
+        return {"Count": len(self.relations), "Limit": MAX_RELATIONS}
+
     def _seen(self, relation_id: int) -> Seen:
         seen = self.relations.get(relation_id)
         if seen is None:

@@ -13,6 +13,11 @@ switches, or breaking the schema is not. No header ever reaches the file, and an
 of the request that turns up in a field is replaced by `***`. An existing file is extended, not
 replaced. Writes go to a temporary file renamed over the target, at most once a second while
 traffic flows and once more at exit, so the file is always whole.
+
+Bounded: at most MAX_RECORDED relations are kept (in memory and in the file, which is rewritten
+whole); once that many are held, relations not yet recorded are left out (said once on stderr),
+while those recorded are still updated and forgotten. A write waits at least ten times as long as
+the last one took, so rewriting a large file never takes more than a tenth of the proxy's time.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from mockserver.entity import EntityModel
 from mockserver.errors import StartupError
 
 FLUSH_SECONDS = 1.0
+MAX_RECORDED = 10_000
 
 
 class RecordFileError(StartupError):
@@ -43,6 +49,8 @@ class Recording:
         self.relations: dict[str, dict[str, Any]] = {}
         self.dirty = False
         self.written_at = 0.0
+        self.write_seconds = 0.0
+        self.full = False
         self._pending: asyncio.TimerHandle | None = None
         if path.exists():
             try:
@@ -71,6 +79,14 @@ class Recording:
             return
         kept = {name: entity[name] for name in self.fields if name in entity}
         key = str(relation_id)
+        if key not in self.relations and len(self.relations) >= MAX_RECORDED:
+            if not self.full:
+                self.full = True
+                sys.stderr.write(
+                    f"relation-mock: the recording {self.path} holds {MAX_RECORDED} relations, its most; "
+                    "relations not recorded yet are left out from now on.\n"
+                )
+            return
         if self.relations.get(key) != kept:
             self.relations[key] = kept
             self.dirty = True
@@ -85,7 +101,7 @@ class Recording:
     def _schedule(self) -> None:
         if not self.dirty or self._pending is not None:
             return
-        wait = FLUSH_SECONDS - (time.monotonic() - self.written_at)
+        wait = max(FLUSH_SECONDS, 10 * self.write_seconds) - (time.monotonic() - self.written_at)
         if wait <= 0:
             self.flush()
         else:
@@ -102,10 +118,16 @@ class Recording:
         except OSError as exc:  # a full disk must not stop the proxy; the next flush tries again
             sys.stderr.write(f"relation-mock: cannot write the recording {self.path}: {exc.strerror}\n")
 
+    def held(self) -> dict[str, int]:
+        """How many relations are recorded, and the most that will be."""
+        return {"Count": len(self.relations), "Limit": MAX_RECORDED}
+
     def _write(self) -> None:
+        started = time.monotonic()
         ordered = dict(sorted(self.relations.items(), key=lambda item: (len(item[0]), item[0])))
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         temporary.write_text(json.dumps(ordered, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         os.replace(temporary, self.path)
         self.dirty = False
         self.written_at = time.monotonic()
+        self.write_seconds = self.written_at - started

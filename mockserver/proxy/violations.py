@@ -26,6 +26,7 @@ DETAIL_HEADER = b"x-contract-violations-detail"
 DETAIL_BYTES = 4096  # the detail header's largest size; further violations are counted, not listed
 MESSAGE_CHARS = 300
 MAX_GROUPS = 1000
+PATH_CHARS = 1024  # a longer path is kept cut, with `…`
 
 
 MAX_CREDENTIALS = 10_000  # credential pieces remembered for scrubbing other exchanges' text
@@ -61,8 +62,9 @@ class Secrets:
     def __init__(self) -> None:
         self._known: OrderedDict[int, None] = OrderedDict()
 
-    def __len__(self) -> int:
-        return len(self._known)
+    def held(self) -> dict[str, int]:
+        """How many credential pieces are remembered, and the most that will be."""
+        return {"Count": len(self._known), "Limit": MAX_CREDENTIALS}
 
     def learn(self, headers: Sequence[tuple[bytes, bytes]], query: bytes = b"") -> Scrubber:
         """The scrubber of one exchange, from its request's credentials (the answer's come later)."""
@@ -253,6 +255,8 @@ class ViolationLog:
     def record(
         self, *, journal_id: int | None, method: str, path: str, status: int, findings: Sequence[Finding]
     ) -> None:
+        if len(path) > PATH_CHARS:
+            path = path[: PATH_CHARS - 1] + "…"
         exchange = f"{method} {path} -> {status}"
         self.session.add(findings, exchange, journal_id)
         self.recent.add(findings, exchange, journal_id)
@@ -294,6 +298,10 @@ class ViolationLog:
                 for g in kinds
             ],
         }
+
+    def held(self) -> dict[str, int]:
+        """How many violations are listed, and the most that will be."""
+        return {"Count": len(self.entries), "Limit": self.entries.maxlen or 0}
 
     def clear(self) -> None:
         self.entries.clear()
