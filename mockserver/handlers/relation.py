@@ -22,7 +22,7 @@ from mockserver.auth import WWW_AUTHENTICATE, Authenticator, xsrf_cookie
 from mockserver.bodies import BodyReader
 from mockserver.dynamic import generate
 from mockserver.entity import EntityModel, parse_date
-from mockserver.errors import ApiError, Violation
+from mockserver.errors import RETRY_AFTER_SECONDS, ApiError, Violation
 from mockserver.handlers.change import ChangeHandlers
 from mockserver.handlers.create import CreateHandlers
 from mockserver.negotiation import Negotiator
@@ -34,6 +34,11 @@ from mockserver.spec import GET_OPERATION, PUT_OPERATION, OperationModel, SpecMo
 from mockserver.store import Store
 
 INT32 = (-(2**31), 2**31 - 1)
+# The headers the spec documents for a status, sent with it when Prefer forces it.
+FORCED_HEADERS = {
+    401: {"WWW-Authenticate": WWW_AUTHENTICATE},
+    503: {"Retry-After": str(RETRY_AFTER_SECONDS)},
+}
 
 
 def last_modified(stored: Mapping[str, Any]) -> dict[str, str]:
@@ -108,7 +113,7 @@ class RelationHandlers:
         if status == op.success and not prefs.example and not prefs.dynamic:
             return None  # the real behaviour is the documented 200 (DELETE's 204)
         schema = op.response_schema(status)
-        headers = {"WWW-Authenticate": WWW_AUTHENTICATE} if status == 401 else {}
+        headers = FORCED_HEADERS.get(status, {})
         root = ENTITY_ROOT if status < 300 else ERROR_ROOT
         documented = op.produces(status)
         if documented and media not in documented:  # answer only in a media type the spec lists
