@@ -1,63 +1,173 @@
-"""`python -m mockserver` / `relation-mock`: serve the mock with uvicorn (the one place that imports it)."""
+"""`python -m mockserver` / `relation-mock`: serve the mock with uvicorn (the one place that imports it).
+
+The listening socket is made here, before anything is announced, and handed to uvicorn (and to its
+`--workers`): the check that the port is free is the bind itself, so nothing can take the port
+between the check and serving, and a busy port is one line and exit status 2, never a "serving"
+line followed by uvicorn's `[Errno 98]`. Options that cannot go together are refused, not dropped.
+"""
 
 from __future__ import annotations
 
 import argparse
+import errno
 import gc
 import json
 import os
+import socket
 import sys
 import tempfile
 from dataclasses import asdict, fields, replace
 from importlib.metadata import version
 from pathlib import Path
+from secrets import token_urlsafe
+from typing import Any
 
 from mockserver.errors import StartupError
-from mockserver.settings import Settings
+from mockserver.handlers.admin import TOKEN_HEADER, listens_on_loopback_only
+from mockserver.settings import ADMIN_SPEC, Settings
+from mockserver.spec import read_yaml
 
 _DEFAULTS = {f.name: f.default for f in fields(Settings)}
 _ENV_SETTINGS = "RELATION_MOCK_SETTINGS"
+ENV_ADMIN_TOKEN = "RELATION_MOCK_ADMIN_TOKEN"
+_METHODS = ("get", "put", "post", "patch", "delete")
+_BACKLOG = 2048  # uvicorn's default
+# Options that only the mock uses, and the reason the proxy has no use for them.
+_MOCK_ONLY = {
+    "state": "the proxy keeps no relations",
+    "fixtures": "the proxy keeps no relations",
+    "auth": "the proxy forwards credentials and the upstream checks them",
+    "auth_users": "the proxy forwards credentials and the upstream checks them",
+    "strict_accept": "the upstream negotiates its own answers",
+}
+_PROXY_ONLY = ("upstream_timeout", "cacert", "fail_on_violation", "report", "record")
 
 
-def parse_args(argv: list[str] | None = None) -> Settings:
+def _flag(dest: str) -> str:
+    return "--" + dest.replace("_", "-")
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(
+            f"received {text!r}; expected a port number 0-65535 (0 picks a free one), such as --port 4010"
+        )
+    return int(text)
+
+
+def _at_least_one(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"received {text!r}; expected a whole number, 1 or more")
+    return number
+
+
+def _seconds(text: str) -> float:
+    try:
+        number = float(text)
+    except ValueError:
+        number = 0.0
+    if not number > 0 or number == float("inf"):
+        raise argparse.ArgumentTypeError(f"received {text!r}; expected seconds, a number more than 0")
+    return number
+
+
+def _token(text: str) -> str:
+    """An admin token: never echoed in an error, as it is a secret."""
+    if len(text) < 8 or not all("!" <= char <= "~" for char in text):
+        raise argparse.ArgumentTypeError(
+            f"received {len(text)} characters; expected 8 or more visible ASCII characters (no spaces), "
+            "such as --admin-token \"$(python -c 'import secrets; print(secrets.token_urlsafe())')\""
+        )
+    return text
+
+
+def _first_sentence(text: str) -> str:
+    flat = " ".join(text.split())
+    head, dot, _ = flat.partition(". ")
+    return head + ("." if dot or not head.endswith(".") else "")
+
+
+def _operations(spec_path: Path) -> str:
+    """What the mock serves, from the spec it will serve (a new operation shows up by itself)."""
+    lines = []
+    try:
+        documents = [(read_yaml(spec_path), ""), (read_yaml(ADMIN_SPEC), "/__admin")]
+        for document, base in documents:
+            for path, item in document["paths"].items():
+                for method, operation in item.items():
+                    if method in _METHODS:
+                        text = operation.get("description") or operation.get("summary") or ""
+                        lines.append(f"  {method.upper()} {base}{path}\n      {_first_sentence(text)}")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        return f"(the spec {spec_path} cannot be read: {exc}; start-up will say why)"
+    return "\n".join(lines)
+
+
+def _parser(spec_path: Path) -> argparse.ArgumentParser:
+    def default(text: str, name: str) -> str:
+        return f"{text} (default: {_DEFAULTS[name]})"
+
     parser = argparse.ArgumentParser(
         prog="relation-mock",
-        description="Mock of the SuperOffice WebAPI PUT/GET /api/v1/Relation/{id}, driven by its spec.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description="Mock (or, with --proxy, validating proxy) of the SuperOffice WebAPI Relation\n"
+        f"resource, driven by its spec. It serves:\n\n{_operations(spec_path)}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        argument_default=argparse.SUPPRESS,  # so that an option given can be told from its default
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {version('relation-harness')}")
-    parser.add_argument("--host", default=_DEFAULTS["host"], help="address to listen on")
-    parser.add_argument("--port", type=int, default=_DEFAULTS["port"], help="port to listen on")
-    parser.add_argument("--spec", type=Path, default=_DEFAULTS["spec_path"], help="OpenAPI document to serve")
-    parser.add_argument("--state", type=Path, help="SQLite file that keeps relations across restarts")
-    parser.add_argument("--fixtures", type=Path, help="JSON file of relations to start with")
-    parser.add_argument(
+    add = parser.add_argument
+    add("--version", action="version", version=f"%(prog)s {version('relation-harness')}")
+    add("--host", help=default("address to listen on; any but loopback needs an admin token", "host"))
+    add("--port", type=_port, help=default("port to listen on, 0 for a free one", "port"))
+    add("--spec", type=Path, help=default("OpenAPI document to serve", "spec_path"))
+    add("--state", type=Path, help="SQLite file that keeps relations across restarts (default: in memory)")
+    add("--fixtures", type=Path, help="JSON file of relations to start with (default: the spec's examples)")
+    add(
         "--auth",
         choices=("on", "any", "off"),
-        default="on",
-        help="on: check credentials against the users; any: accept any well-formed one; off: none",
+        help="on: check credentials against the users; any: accept any well-formed one; off: none "
+        "(default: on)",
     )
-    parser.add_argument("--auth-users", type=Path, help="JSON file of the accepted credentials")
-    parser.add_argument("--no-cors", action="store_true", help="answer no CORS headers")
-    parser.add_argument(
+    add("--auth-users", type=Path, help="JSON file of the accepted credentials, with --auth on")
+    add(
+        "--admin-token",
+        type=_token,
+        help=f"require this {TOKEN_HEADER} header on /__admin calls (default: ${ENV_ADMIN_TOKEN}; with "
+        "neither, none on loopback, and one made and printed at start on any other --host)",
+    )
+    add("--no-cors", action="store_true", help="answer no CORS headers")
+    add(
         "--strict-accept",
         action="store_true",
         help="406 for an Accept that matches nothing (the real server answers such a request in JSON)",
     )
-    parser.add_argument("--quiet", action="store_true", help="no access log line per request")
-    parser.add_argument(
-        "--max-body", type=int, default=_DEFAULTS["max_body"], help="largest body in bytes, else 413"
-    )
-    parser.add_argument(
+    add("--quiet", action="store_true", help="no access log line per request")
+    add("--max-body", type=_at_least_one, help=default("largest body in bytes, else 413", "max_body"))
+    add(
         "--body-timeout",
-        type=float,
-        default=_DEFAULTS["body_timeout"],
-        help="seconds a client may take to send its body, else 408",
+        type=_seconds,
+        help=default("seconds a client may take to send its body, else 408", "body_timeout"),
     )
-    parser.add_argument(
-        "--journal-size", type=int, default=_DEFAULTS["journal_size"], help="requests kept in the journal"
+    add(
+        "--header-timeout",
+        type=_seconds,
+        help=default(
+            "seconds a connection may take to send a request's headers, else it is closed (408)",
+            "header_timeout",
+        ),
     )
-    parser.add_argument("--workers", type=int, default=1, help="processes sharing one SQLite state file")
+    add(
+        "--max-buffered",
+        type=_at_least_one,
+        help=default(
+            "bytes of request bodies still arriving one process holds at once, else 503", "max_buffered"
+        ),
+    )
+    add("--journal-size", type=_at_least_one, help=default("requests kept in the journal", "journal_size"))
+    add("--workers", type=_at_least_one, help=default("processes sharing one SQLite state file", "workers"))
     proxy = parser.add_argument_group("validating proxy (instead of the mock)")
     proxy.add_argument(
         "--proxy",
@@ -67,9 +177,8 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     )
     proxy.add_argument(
         "--upstream-timeout",
-        type=float,
-        default=_DEFAULTS["upstream_timeout"],
-        help="seconds the upstream may take to answer, else 504",
+        type=_seconds,
+        help=default("seconds the upstream may take to answer, else 504", "upstream_timeout"),
     )
     proxy.add_argument("--cacert", type=Path, metavar="FILE", help="PEM CAs to trust for the upstream's TLS")
     proxy.add_argument(
@@ -84,53 +193,83 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         metavar="FILE",
         help="save each relation answered 200, in the --fixtures format",
     )
-    parser.add_argument(  # in the general options, though added after the proxy's
-        "--header-timeout",
-        type=float,
-        default=_DEFAULTS["header_timeout"],
-        help="seconds a connection may take to send a request's headers, else it is closed (408)",
-    )
-    parser.add_argument(
-        "--max-buffered",
-        type=int,
-        default=_DEFAULTS["max_buffered"],
-        help="bytes of request bodies still arriving one process holds at once, else 503",
-    )
-    args = parser.parse_args(argv)
-    if args.workers < 1 or args.max_body < 1 or args.journal_size < 1 or args.body_timeout <= 0:
-        parser.error("--workers, --max-body, --journal-size and --body-timeout must be positive")
-    if args.header_timeout <= 0 or args.max_buffered < 1:
-        parser.error("--header-timeout and --max-buffered must be positive")
-    if args.upstream_timeout <= 0:
-        parser.error("--upstream-timeout must be positive")
-    if args.proxy is None and (args.fail_on_violation or args.report or args.record):
-        parser.error("--fail-on-violation, --report and --record need --proxy URL")
-    if args.proxy is not None and args.workers > 1:
-        parser.error("--proxy runs one process (its violation list lives in it); drop --workers")
+    return parser
+
+
+def _conflict(given: dict[str, Any]) -> str | None:
+    """The first pair of options given together that cannot go together, said with the fix."""
+    if "proxy" in given:
+        for name, reason in _MOCK_ONLY.items():
+            if name in given:
+                return (
+                    f"{_flag(name)} cannot go with --proxy: received both, expected one; {reason}. "
+                    f"Drop {_flag(name)}, or drop --proxy to run the mock."
+                )
+        if given.get("workers", 1) > 1:
+            return (
+                f"--workers {given['workers']} cannot go with --proxy: received both, expected one process; "
+                "the proxy's violation list lives in it. Drop --workers."
+            )
+    else:
+        for name in _PROXY_ONLY:
+            if name in given:
+                return (
+                    f"{_flag(name)} needs --proxy URL: received {_flag(name)} without it; it applies to the "
+                    f"validating proxy only. Add --proxy URL, or drop {_flag(name)}."
+                )
+    if "auth_users" in given and given.get("auth", "on") != "on":
+        return (
+            f"--auth-users cannot go with --auth {given['auth']}: received both, expected --auth on (the "
+            f"users file is what --auth on checks against). Drop --auth-users, or use --auth on."
+        )
+    return None
+
+
+def parse_args(argv: list[str] | None = None) -> Settings:
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--spec", type=Path, default=_DEFAULTS["spec_path"])
+    spec_path: Path = pre.parse_known_args(argv)[0].spec
+    parser = _parser(spec_path)
+    given = vars(parser.parse_args(argv))
+    problem = _conflict(given)
+    if problem:
+        parser.error(problem)
+    token = given.get("admin_token") or os.environ.get(ENV_ADMIN_TOKEN) or None
+    if token is not None and "admin_token" not in given:
+        try:
+            _token(token)
+        except argparse.ArgumentTypeError as exc:
+            parser.error(f"${ENV_ADMIN_TOKEN}: {exc}")
+    auth = given.get("auth", "on")
+
+    def value(option: str, setting: str | None = None) -> Any:
+        return given.get(option, _DEFAULTS[setting or option])
+
     return Settings(
-        host=args.host,
-        port=args.port,
-        spec_path=args.spec,
-        state_file=args.state,
-        fixtures_file=args.fixtures,
-        auth=args.auth != "off",
-        auth_any=args.auth == "any",
-        auth_users_file=args.auth_users,
-        cors=not args.no_cors,
-        strict_accept=args.strict_accept,
-        quiet=args.quiet,
-        max_body=args.max_body,
-        body_timeout=args.body_timeout,
-        header_timeout=args.header_timeout,
-        max_buffered=args.max_buffered,
-        journal_size=args.journal_size,
-        workers=args.workers,
-        proxy_url=args.proxy,
-        upstream_timeout=args.upstream_timeout,
-        upstream_cacert=args.cacert,
-        fail_on_violation=args.fail_on_violation,
-        report_file=args.report,
-        record_file=args.record,
+        host=value("host"),
+        port=value("port"),
+        spec_path=spec_path,
+        state_file=value("state", "state_file"),
+        fixtures_file=value("fixtures", "fixtures_file"),
+        auth=auth != "off",
+        auth_any=auth == "any",
+        auth_users_file=value("auth_users", "auth_users_file"),
+        admin_token=token,
+        cors="no_cors" not in given,
+        strict_accept="strict_accept" in given,
+        quiet="quiet" in given,
+        max_body=value("max_body"),
+        body_timeout=value("body_timeout"),
+        header_timeout=value("header_timeout"),
+        max_buffered=value("max_buffered"),
+        journal_size=value("journal_size"),
+        workers=value("workers"),
+        proxy_url=value("proxy", "proxy_url"),
+        upstream_timeout=value("upstream_timeout"),
+        upstream_cacert=value("cacert", "upstream_cacert"),
+        fail_on_violation="fail_on_violation" in given,
+        report_file=value("report", "report_file"),
+        record_file=value("record", "record_file"),
     )
 
 
@@ -161,14 +300,86 @@ def _freeze_heap() -> None:
     gc.freeze()
 
 
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket, or a StartupError saying why not (one line, with the fix).
+
+    SO_REUSEADDR as uvicorn sets it: a restart may reuse a port whose old connections are in
+    TIME_WAIT, but never one that another socket listens on. `listen()` at once, so no other
+    SO_REUSEADDR socket can bind the port between this check and serving.
+    """
+    where = f"received --host {host} --port {port}"
+    try:
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    except OSError as exc:
+        raise StartupError(
+            f"cannot listen on {host}: {exc.strerror}; {where}. Pass --host 127.0.0.1."
+        ) from exc
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(_BACKLOG)
+    except OSError as exc:
+        sock.close()
+        if isinstance(exc, socket.gaierror):
+            problem = f"{host} is no name or address this machine resolves ({exc.strerror})"
+            fix = "Pass --host 127.0.0.1 (HOST=... with make mock), or an address of this machine."
+        elif exc.errno == errno.EADDRINUSE:
+            problem = f"port {port} is in use"
+            fix = "Pass PORT=... (make mock) or --port ... (0 picks a free one), or stop what holds it."
+        elif exc.errno == errno.EACCES:
+            problem = f"port {port} needs privileges this process lacks"
+            fix = "Pass PORT=... (make mock) or --port ... above 1023."
+        else:
+            problem = f"cannot listen on {host}:{port} ({exc.strerror})"
+            fix = "Pass --host 127.0.0.1 (HOST=... with make mock), or an address of this machine."
+        raise StartupError(
+            f"{problem}: {where}, expected a free port on an address of this machine. {fix}"
+        ) from exc
+    sock.set_inheritable(True)  # handed to the --workers processes
+    return sock
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _say(line: str) -> None:
+    print(f"relation-mock: {line}", file=sys.stderr, flush=True)  # noqa: T201
+
+
+def _announce(settings: Settings, port: int, exposed: bool, made_token: str | None) -> None:
+    """What the operator needs once: the network warning, a made-up token, where the mock serves."""
+    url = _url(settings.host, port)
+    if exposed:
+        _say(
+            f"warning: --host {settings.host} can be reached from the network: anyone who reaches this "
+            f"machine can call the API; the admin API (/__admin) needs the {TOKEN_HEADER} header."
+        )
+    if made_token is not None:  # shown once, as Jupyter shows its token; --admin-token sets one instead
+        local = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(settings.host, settings.host)
+        _say(
+            f"admin token, made for this run: curl -X POST -H '{TOKEN_HEADER}: {made_token}' "
+            f"{_url(local, port)}/__admin/reset"
+        )
+    workers = f" with {settings.workers} workers" if settings.workers > 1 else ""
+    _say(f"serving {url} (Swagger UI at {url}/ui/){workers}")
+    if settings.proxy_url:  # proxied answers keep the upstream's Date; the proxy dates its own
+        _say(f"proxying the spec's paths to {settings.proxy_url}")
+
+
 def main(argv: list[str] | None = None) -> int:
     settings = parse_args(argv)
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     from mockserver.app import create_app
     from mockserver.protocol import DateHeaderMiddleware, Server, VendorHttpToolsProtocol
 
-    common = dict(
+    exposed = not listens_on_loopback_only(settings.host)
+    made_token = token_urlsafe(24) if exposed and settings.admin_token is None else None
+    if made_token is not None:
+        settings = replace(settings, admin_token=made_token)
+    common: dict[str, Any] = dict(
         host=settings.host,
         port=settings.port,
         log_level="warning",
@@ -185,20 +396,23 @@ def main(argv: list[str] | None = None) -> int:
                 tmp = Path(tempfile.mkdtemp(prefix="relation-mock-")) / "state.sqlite3"
                 settings = replace(settings, state_file=tmp)
             create_app(settings)  # fail here, once, with a clear message, rather than in N workers
-            os.environ[_ENV_SETTINGS] = _settings_to_env(settings)
-            uvicorn.run("mockserver.__main__:app_from_env", factory=True, workers=settings.workers, **common)
-            return 0
-        app = create_app(settings)
+        else:
+            app = create_app(settings)
+        sock = listen(settings.host, settings.port)
     except StartupError as exc:
-        print(f"relation-mock: {exc}", file=sys.stderr)  # noqa: T201
+        _say(str(exc))
         return 2
+    _announce(settings, int(sock.getsockname()[1]), exposed, made_token)
+    if settings.workers > 1:
+        os.environ[_ENV_SETTINGS] = _settings_to_env(settings)
+        config = uvicorn.Config(
+            "mockserver.__main__:app_from_env", factory=True, workers=settings.workers, **common
+        )
+        Multiprocess(config, sockets=[sock]).run()
+        return 0
     _freeze_heap()
-    url = f"http://{settings.host}:{settings.port}"
-    print(f"relation-mock: serving {url} (Swagger UI at {url}/ui/)", file=sys.stderr)  # noqa: T201
-    if settings.proxy_url:  # proxied answers keep the upstream's Date; the proxy dates its own
-        print(f"relation-mock: proxying the spec's paths to {settings.proxy_url}", file=sys.stderr)  # noqa: T201
     served = app if settings.proxy_url else DateHeaderMiddleware(app)
-    Server(uvicorn.Config(served, **common)).run()
+    Server(uvicorn.Config(served, **common)).run(sockets=[sock])
     return 0
 
 

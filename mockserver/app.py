@@ -35,7 +35,7 @@ from mockserver.entity import EntityModel
 from mockserver.errors import ApiError, SpecError, StartupError
 from mockserver.fixtures import load_fixtures
 from mockserver.guard import HostCheckMiddleware, RequestGuardMiddleware
-from mockserver.handlers.admin import AdminDoor, AdminHandlers, is_loopback_host
+from mockserver.handlers.admin import AdminDoor, AdminHandlers, listens_on_loopback_only
 from mockserver.handlers.relation import RelationHandlers
 from mockserver.journal import Journal, RecorderMiddleware
 from mockserver.negotiation import Negotiator
@@ -134,7 +134,7 @@ def _vendor_error(
 def create_app(settings: Settings | None = None) -> ASGIApp:
     """Build the whole mock for one set of settings; raises StartupError subclasses with the fix."""
     settings = settings or Settings()
-    if settings.admin_token is None and not is_loopback_host(settings.host):
+    if settings.admin_token is None and not listens_on_loopback_only(settings.host):
         raise StartupError(
             f"--host {settings.host} can be reached from the network, and the admin API (/__admin) then "
             "needs a token: received none, expected --admin-token TOKEN (the CLI makes one when none is "

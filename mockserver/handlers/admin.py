@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import socket
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
@@ -40,6 +41,19 @@ def is_loopback_host(host: str) -> bool:
         return ipaddress.ip_address(name).is_loopback
     except ValueError:
         return False
+
+
+def listens_on_loopback_only(host: str) -> bool:
+    """Whether a server bound to `host` is out of the network's reach (resolved once, at start-up):
+    `127.1` and a name /etc/hosts maps to 127.0.1.1 are; `0.0.0.0`, `::` and a LAN address are not."""
+    if is_loopback_host(host):
+        return True
+    try:
+        found = socket.getaddrinfo(host.strip("[]"), None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return False  # the bind fails too, and says why
+    addresses = {str(info[4][0]).partition("%")[0] for info in found}
+    return bool(addresses) and all(ipaddress.ip_address(address).is_loopback for address in addresses)
 
 
 def _split_host(host: str) -> tuple[str, str]:
