@@ -21,6 +21,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any, Protocol
 
+from mockserver.statefile import PASS_ANOTHER, refusal
 from mockserver.store import unavailable_on_disk_errors
 
 Entry = dict[str, Any]
@@ -62,14 +63,20 @@ class SqliteJournal:
 
     def __init__(self, path: Path, size: int, *, fresh: bool) -> None:
         self.size = size
-        self._db = sqlite3.connect(path, timeout=10.0, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA busy_timeout = 10000")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT NOT NULL)"
-        )
-        if fresh:
-            self._db.execute("DELETE FROM journal")
         self._pending: list[str] = []
+        try:
+            self._db = sqlite3.connect(path, timeout=10.0, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA busy_timeout = 10000")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS journal "
+                "(id INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT NOT NULL)"
+            )
+            if fresh:
+                self._db.execute("DELETE FROM journal")
+        except sqlite3.Error as exc:  # a full disk at start-up
+            raise refusal(
+                path, f"cannot keep the workers' journal ({exc})", f"free space, or {PASS_ANOTHER}"
+            ) from exc
 
     def append(self, entry: Entry) -> None:
         self._pending.append(json.dumps(entry))
