@@ -324,7 +324,7 @@ def listen(host: str, port: int) -> socket.socket:
             problem = f"{host} is no name or address this machine resolves ({exc.strerror})"
             fix = "Pass --host 127.0.0.1 (HOST=... with make mock), or an address of this machine."
         elif exc.errno == errno.EADDRINUSE:
-            problem = f"port {port} is in use"
+            problem = f"port {port} is in use ({exc.strerror})"
             fix = "Pass PORT=... (make mock) or --port ... (0 picks a free one), or stop what holds it."
         elif exc.errno == errno.EACCES:
             problem = f"port {port} needs privileges this process lacks"

@@ -17,11 +17,15 @@ conftest.py (any `relation-mock --help` option but `--host`/`--port`):
     @pytest.fixture(scope="session")
     def relation_mock_args():
         return ["--auth", "off", "--fixtures", "tests/relations.json"]
+
+With `--admin-token TOKEN` among them (or `$RELATION_MOCK_ADMIN_TOKEN` set), the fixture sends the
+token on its own admin calls; the mock listens on 127.0.0.1, where none is needed otherwise.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -37,6 +41,8 @@ import pytest
 from mockserver.errors import MockServerError
 
 READY_SECONDS = 30.0
+TOKEN_OPTION = "--admin-token"
+TOKEN_ENV = "RELATION_MOCK_ADMIN_TOKEN"  # as mockserver.__main__ reads it
 STOP_SECONDS = 10.0
 HOST = "127.0.0.1"
 
@@ -50,6 +56,7 @@ class RelationMock:
 
     def __init__(self, args: Sequence[str] = ()) -> None:
         self.args = list(args)
+        self._token = _admin_token(self.args)
         self.port = 0
         self.url = ""
         self._process: subprocess.Popen[bytes] | None = None
@@ -86,10 +93,10 @@ class RelationMock:
                 return self
             output = self.output()
             self.stop()
-            if "address already in use" not in output.lower():
+            if "in use" not in output.lower():
                 break
         raise RelationMockError(
-            f"relation-mock {' '.join(self.args)} exited before serving {self.url} "
+            f"relation-mock {self._shown_args()} exited before serving {self.url} "
             f"(its output: {output.strip()[-2000:] or 'none'}); check the `relation_mock_args` fixture."
         )
 
@@ -111,6 +118,11 @@ class RelationMock:
         self._log.seek(0)
         return self._log.read().decode("utf-8", "replace")
 
+    def _shown_args(self) -> str:
+        """The options as an error may show them: the admin token masked."""
+        shown = " ".join(self.args)
+        return shown.replace(self._token, "***") if self._token else shown
+
     def _wait_ready(self) -> bool:
         """True once the mock answers; False if it exited first. Raises if it never answers."""
         assert self._process is not None
@@ -129,7 +141,8 @@ class RelationMock:
         raise RelationMockError(f"relation-mock did not answer on {self.url} within {READY_SECONDS:.0f} s")
 
     def _call(self, method: str, path: str) -> Any:
-        request = urllib.request.Request(self.url_for(path), method=method)
+        headers = {"X-Admin-Token": self._token} if self._token else {}
+        request = urllib.request.Request(self.url_for(path), method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=10.0) as answer:
                 return json.loads(answer.read() or b"null")
@@ -138,6 +151,16 @@ class RelationMock:
                 f"{method} {path} on the mock failed: {exc}; expected a 200 JSON answer. "
                 f"Mock output: {self.output().strip()[-500:] or 'none'}"
             ) from exc
+
+
+def _admin_token(args: Sequence[str]) -> str | None:
+    """The token the mock will require: `--admin-token T` or `--admin-token=T`, else the environment's."""
+    for i, arg in enumerate(args):
+        if arg == TOKEN_OPTION and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith(TOKEN_OPTION + "="):
+            return arg.partition("=")[2]
+    return os.environ.get(TOKEN_ENV) or None
 
 
 def _free_port() -> int:
