@@ -126,8 +126,10 @@ class Message:
 class Connection(asyncio.Protocol):
     """A connection that reads one answer per `exchange` and notices bytes nobody asked for."""
 
-    def __init__(self, stray: Callable[[str], None]) -> None:
+    def __init__(self, stray: Callable[[str], None], forget: Callable[[Connection], None]) -> None:
         self.stray = stray  # told when bytes came that no request asked for
+        self.forget = forget  # told when the connection is gone
+        self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.transport: asyncio.Transport | None = None
         self.message: Message | None = None
         self.waiter: asyncio.Future[None] | None = None
@@ -165,6 +167,9 @@ class Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        self.forget(self)
+        if not self.lost.done():
+            self.lost.set_result(None)
         message = self.message
         if message is None or message.complete:
             return
@@ -206,6 +211,12 @@ class Connection(asyncio.Protocol):
         self.closed = True
         if self.transport is not None:
             self.transport.close()
+
+    def abort(self) -> None:
+        """Close at once, without TLS's goodbye (at shutdown, when closing took too long)."""
+        self.closed = True
+        if self.transport is not None:
+            self.transport.abort()
 
     def _wake(self) -> None:
         if self.waiter is not None and not self.waiter.done():

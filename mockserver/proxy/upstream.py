@@ -145,11 +145,19 @@ class Upstream:
             else []
         )
         self._idle: list[Connection] = []
+        self._live: set[Connection] = set()  # every open connection, idle or busy
 
     async def aclose(self) -> None:
-        idle, self._idle = self._idle, []
-        for connection in idle:
+        """Close every connection and wait (a second at most) until they are gone, TLS ones too."""
+        self._idle = []
+        live = list(self._live)
+        for connection in live:
             connection.close()
+        if live:
+            await asyncio.wait([connection.lost for connection in live], timeout=1.0)
+        for connection in live:
+            if not connection.lost.done():
+                connection.abort()
 
     def _failure(self, status: int, what: str) -> ApiError:
         error_type = "GatewayTimeoutException" if status == 504 else "BadGatewayException"
@@ -235,16 +243,21 @@ class Upstream:
             "closed, not reused.\n"
         )
 
+    def _connection(self) -> Connection:
+        return Connection(self._stray, self._live.discard)
+
+    def _opened(self, connection: Connection) -> Connection:
+        if not connection.closed:  # kept only once open: a failed handshake leaves nothing behind
+            self._live.add(connection)
+        return connection
+
     async def _connect(self) -> Connection:
         loop = asyncio.get_running_loop()
         if self.via is None:
-            _, connection = await loop.create_connection(
-                lambda: Connection(self._stray), self.host, self.port, ssl=self.ssl
-            )
-            return connection
-        transport, connection = await loop.create_connection(
-            lambda: Connection(self._stray), self.via.host, self.via.port
-        )
+            _, connection = await loop.create_connection(self._connection, self.host, self.port, ssl=self.ssl)
+            return self._opened(connection)
+        transport, connection = await loop.create_connection(self._connection, self.via.host, self.via.port)
+        self._opened(connection)
         if self.ssl is None:
             return connection
         try:
