@@ -69,12 +69,12 @@ class _Started:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         self.lines: list[str] = []
         assert self.process.stderr is not None
-        for line in self.process.stderr:
+        for raw in self.process.stderr:
+            line = raw.decode("utf-8", "replace")
             self.lines.append(line)
             found = SERVING.search(line)
             if found:
@@ -87,7 +87,7 @@ class _Started:
     def stop(self) -> str:
         self.process.terminate()
         _, rest = self.process.communicate(timeout=20)
-        return "".join(self.lines) + rest
+        return "".join(self.lines) + rest.decode("utf-8", "replace")
 
 
 def test_port_0_serves_on_a_free_port_and_the_serving_line_names_it() -> None:
@@ -124,8 +124,9 @@ def test_an_admin_token_on_the_command_line_is_required_and_never_printed() -> N
 
 def test_an_admin_token_from_the_environment_is_required() -> None:
     env = {**os.environ, "RELATION_MOCK_ADMIN_TOKEN": "env-token-0b7c4e21"}
+    port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "--port", str(free_port()), "--quiet"],
+        [sys.executable, "-m", "mockserver", "--port", str(port), "--quiet"],
         cwd=ROOT,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -133,7 +134,7 @@ def test_an_admin_token_from_the_environment_is_required() -> None:
         stderr=subprocess.PIPE,
     )
     try:
-        url = f"http://127.0.0.1:{process.args[4]}"  # type: ignore[index]
+        url = f"http://127.0.0.1:{port}"
         wait_until_serving(url, process=process)
         assert httpx.post(f"{url}/__admin/reset").status_code == 403
         assert (
