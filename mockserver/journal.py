@@ -21,12 +21,6 @@ from mockserver.journal_store import JournalStorage, MemoryJournal, SqliteJourna
 from mockserver.secrets import redact_header, redact_query
 from mockserver.settings import Settings
 
-# Kept only for mockserver.proxy.endpoint's import until it uses mockserver.secrets; the journal
-# itself decides with mockserver.secrets.is_secret_name. Remove with that import.
-SECRET_HEADERS = frozenset(
-    {b"authorization", b"x-xsrf-token", b"cookie", b"so-apptoken", b"proxy-authorization"}
-)
-
 HEADER_CHARS = 1024
 HEADER_TOTAL = 16 * 1024
 # Scope key of a dict the app may add fields to (the proxy adds "Upstream" and "Violations"); it
