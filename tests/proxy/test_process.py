@@ -61,4 +61,4 @@ def test_a_proxy_url_that_is_no_http_url_stops_start_up_with_the_fix() -> None:
 def test_proxy_options_without_proxy_are_a_usage_error() -> None:
     result = run_startup("--record", "recorded.json")
     assert result.returncode == 2
-    assert "need --proxy URL" in result.stderr
+    assert "received --record without it" in result.stderr and "Add --proxy URL" in result.stderr
