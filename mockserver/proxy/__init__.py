@@ -10,5 +10,6 @@ errors turned into `findings`) and against the spec's worded promises: on one ex
 `accepted`, `lifecycle`), comparing values as `values` says; what is found goes to the answer's
 headers, the log, the journal and `GET /__admin/violations` (`violations`), and at exit to a
 summary and `--report` (`report`); `--record` keeps the relations that pass through as fixtures,
-and forgets the deleted ones (`recorder`). `endpoint.Proxy` ties them together.
+and forgets the deleted ones (`recorder`); `scrubbing` keeps credentials out of all they write.
+`endpoint.Proxy` ties them together.
 """

@@ -43,9 +43,10 @@ from mockserver.proxy.recorder import Recording
 from mockserver.proxy.report import print_summary, write_report
 from mockserver.proxy.resource import Resource
 from mockserver.proxy.routing import ProxyRouter, Routes, escapes
+from mockserver.proxy.scrubbing import Scrubber, Secrets
 from mockserver.proxy.upstream import Answer, Upstream
 from mockserver.proxy.values import Shape
-from mockserver.proxy.violations import Scrubber, Secrets, ViolationLog, as_dict, clean, log_lines
+from mockserver.proxy.violations import ViolationLog, as_dict, clean, log_lines
 from mockserver.proxy.wire import read_body, send_answer, send_error, violation_error
 from mockserver.proxy.xmlvalues import root_namespace
 from mockserver.routes import RouteMatch

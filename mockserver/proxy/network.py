@@ -85,8 +85,9 @@ def tls_context(cacert: Path | str | None) -> ssl.SSLContext:
     try:
         return ssl.create_default_context(cafile=cafile, capath=capath)
     except FileNotFoundError:
-        raise ProxySetupError(f"{named}: no such file. Give the PEM file of the CA(s) that signed the "
-                              "upstream's certificate.") from None  # fmt: skip
+        raise ProxySetupError(
+            f"{named}: no such file. Give the PEM file of the CA(s) that signed the upstream's certificate."
+        ) from None
     except (OSError, ssl.SSLError) as exc:
         raise ProxySetupError(
             f"{named} cannot be read as PEM certificates ({exc}). Give a file of CA certificates in PEM "

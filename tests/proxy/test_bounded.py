@@ -12,7 +12,7 @@ import httpx
 import pytest
 from starlette.types import Receive, Scope, Send
 
-from mockserver.proxy import history, recorder, violations
+from mockserver.proxy import history, recorder, scrubbing
 from tests.proxy.conftest import ANSWER, Echo, proxy_in_thread
 from tests.reliability.mockprocess import MockProcess
 from tests.servers.runner import serve
@@ -71,7 +71,7 @@ def test_relations_recordings_credentials_and_violations_are_held_up_to_their_ca
 ) -> None:
     monkeypatch.setattr(history, "MAX_RELATIONS", 20)
     monkeypatch.setattr(recorder, "MAX_RECORDED", 20)
-    monkeypatch.setattr(violations, "MAX_CREDENTIALS", 20)
+    monkeypatch.setattr(scrubbing, "MAX_CREDENTIALS", 20)
     recording = tmp_path / "recorded.json"
     with (
         serve(_Numbered()) as upstream,
