@@ -7,7 +7,8 @@ Decided once at start-up, as curl and Python's urllib read the same variables:
   (`GET http://host/path`). Credentials in the proxy's URL (`http://user:pass@proxy:3128`) are sent
   as `Proxy-Authorization: Basic` and shown nowhere. Only `http://` forward proxies are supported.
 - `NO_PROXY`: a comma-separated list of hosts (a host matches itself and its subdomains, a leading
-  dot is allowed, `host:port` limits the entry to one port), or `*` for every host.
+  dot is allowed, `host:port` limits the entry to one port, `10.0.0.0/8` names a network), or `*`
+  for every host.
 - TLS: the system's CAs; `SSL_CERT_FILE` / `SSL_CERT_DIR` replace them, and `--cacert FILE`
   replaces both (as curl's `--cacert`). A file that is no PEM stops start-up with the fix.
 """
@@ -15,12 +16,13 @@ Decided once at start-up, as curl and Python's urllib read the same variables:
 from __future__ import annotations
 
 import base64
+import ipaddress
 import os
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
-from urllib.request import getproxies_environment, proxy_bypass_environment
+from urllib.request import getproxies_environment
 
 from mockserver.errors import StartupError
 
@@ -42,7 +44,7 @@ class ForwardProxy:
 def forward_proxy(scheme: str, host: str, port: int) -> ForwardProxy | None:
     """The forward proxy the environment names for `scheme://host:port`, or None (direct)."""
     proxies = getproxies_environment()
-    if proxy_bypass_environment(f"{host}:{port}", proxies):
+    if bypassed(host, port, proxies.get("no", "")):
         return None
     chosen = proxies.get(scheme) or proxies.get("all")
     if not chosen:
@@ -67,6 +69,32 @@ def forward_proxy(scheme: str, host: str, port: int) -> ForwardProxy | None:
     return ForwardProxy(parts.hostname, proxy_port, shown, authorization)
 
 
+def bypassed(host: str, port: int, no_proxy: str) -> bool:
+    """Whether NO_PROXY names the host: `*`, the host or a parent domain (`.corp.example` or
+    `corp.example`), `host:port` for one port, or a network (`10.0.0.0/8`) holding its address."""
+    host = host.lower().strip("[]")
+    for raw in no_proxy.split(","):
+        entry = raw.strip().lower()
+        if entry == "*":
+            return True
+        if not entry:
+            continue
+        if "/" in entry:
+            try:
+                if ipaddress.ip_address(host) in ipaddress.ip_network(entry, strict=False):
+                    return True
+            except ValueError:
+                pass
+            continue
+        name, _, entry_port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
+        if entry_port and entry_port != str(port):
+            continue
+        name = name.removeprefix("*").removeprefix(".").strip("[]")
+        if host == name or host.endswith("." + name):
+            return True
+    return False
+
+
 def _without_credentials(url: str) -> str:
     scheme, separator, rest = url.rpartition("://")
     return f"{scheme}{separator}{rest.rpartition('@')[2]}"
@@ -74,6 +102,8 @@ def _without_credentials(url: str) -> str:
 
 def tls_context(cacert: Path | str | None) -> ssl.SSLContext:
     """The client TLS context: --cacert, else SSL_CERT_FILE / SSL_CERT_DIR, else the system's CAs."""
+    cafile: str | None
+    capath: str | None
     if cacert is not None:
         cafile, capath, named = str(cacert), None, f"--cacert {cacert}"
     else:

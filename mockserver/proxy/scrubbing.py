@@ -53,10 +53,10 @@ class Secrets:
     def learn(self, headers: Sequence[tuple[bytes, bytes]], query: bytes = b"") -> Scrubber:
         """The scrubber of one exchange, from its request's credentials (the answer's come later)."""
         values: list[str] = []
-        for name, value in headers:
+        for name, raw in headers:
             text_name = name.decode("latin-1")
             if is_secret_name(text_name):
-                values += _credential_values(text_name, value.decode("latin-1"))
+                values += _credential_values(text_name, raw.decode("latin-1"))
         if query:
             for key, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
                 if is_secret_name(key):

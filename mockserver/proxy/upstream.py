@@ -268,7 +268,7 @@ class Upstream:
             raise
         if tls is None:
             raise OSError(f"the TLS handshake through the proxy {self.via.shown} did not complete")
-        connection.transport = tls  # type: ignore[assignment]
+        connection.transport = tls
         connection.idle()
         return connection
 

@@ -104,7 +104,9 @@ def test_a_forward_proxy_that_refuses_the_tunnel_is_a_502_naming_it_without_its_
     assert PROXY_PASSWORD not in answer.text
 
 
-@pytest.mark.parametrize("no_proxy", ["127.0.0.1", "*", "example.com, .corp.example,127.0.0.1"])
+@pytest.mark.parametrize(
+    "no_proxy", ["127.0.0.1", "*", "example.com, .corp.example,127.0.0.1", "10.0.0.0/8,127.0.0.0/8"]
+)
 def test_no_proxy_names_the_hosts_reached_directly(environment: pytest.MonkeyPatch, no_proxy: str) -> None:
     echo = Echo()
     with serve(echo) as upstream, forward_proxy() as corporate:
