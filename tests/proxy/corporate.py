@@ -142,7 +142,6 @@ def tls_upstream(app: ASGIApp, certs: Certificates) -> Iterator[str]:
         app, log_level="error", lifespan="off", ssl_certfile=str(certs.cert), ssl_keyfile=str(certs.key)
     )
     server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import json
 import multiprocessing
 import socket
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 BODY = json.dumps({"RelationId": 918, "Comment": "x" * 1000}).encode()
 ANSWER = (
@@ -83,7 +85,7 @@ async def _run(url: str, exchanges: int, concurrency: int) -> None:
     await _measure("own", own_send, exchanges, concurrency)
     await own.aclose()
     try:
-        import aiohttp
+        aiohttp: Any = importlib.import_module("aiohttp")  # not a dependency: measured when installed
     except ImportError:
         print("aiohttp: not installed")
     else:
@@ -96,7 +98,7 @@ async def _run(url: str, exchanges: int, concurrency: int) -> None:
             async def aiohttp_send() -> int:
                 async with s.get(url + "/api/v1/Relation/918", headers=plain) as response:
                     await response.read()
-                    return response.status
+                    return int(response.status)
 
             await _measure(f"aiohttp {aiohttp.__version__}", aiohttp_send, exchanges, concurrency)
     try:
