@@ -11,7 +11,7 @@ NODE_DIR := .cache/node
 NODE_STAMP := $(NODE_DIR)/.installed
 SPECTRAL := $(NODE_DIR)/node_modules/.bin/spectral
 
-.PHONY: install mock proxy test contract fuzz lint fmt bench node spectral mutation clean
+.PHONY: install mock proxy test check typecheck system contract fuzz lint fmt bench node spectral mutation clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,22 @@ $(NODE_STAMP): tools/package.json tools/package-lock.json
 
 node: $(NODE_STAMP)
 
+# Debian packages the tests run, as COMMAND:PACKAGE (COMMAND may also be a path, for a package that
+# puts its programs outside PATH). apt-get installs the packages whose command is missing, after an
+# `apt-get update`; with every command present this does nothing, with or without apt.
+SYSTEM_PACKAGES := wrk:wrk
+
+system:
+	@missing=; for pair in $(SYSTEM_PACKAGES); do \
+	  tool=$${pair%%:*}; command -v "$$tool" >/dev/null 2>&1 || test -x "$$tool" || missing="$$missing $${pair#*:}"; \
+	done; \
+	test -z "$$missing" || { \
+	  command -v apt-get >/dev/null 2>&1 || { echo "make system: the tests need$$missing; install it (no apt-get here)" >&2; exit 1; }; \
+	  sudo=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  echo "make system: installing$$missing"; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	}
+
 spectral: node
 
 # Recipes that may carry a credential (ARGS="--auth ...", --admin-token, a URL with a password) are not
@@ -43,8 +59,23 @@ proxy: install
 	@test -n "$(URL)" || { echo "make proxy needs URL=<the server's base URL>, e.g. URL=https://sod.superoffice.com/Cust12345" >&2; exit 2; }
 	@$(BIN)/python -m mockserver --host $(HOST) --port $(PORT) --proxy $(URL) $(ARGS)
 
-test: install node
-	SPECTRAL=$(abspath $(SPECTRAL)) $(BIN)/python -m pytest $(ARGS)
+# Every test, on every core (JOBS=1 runs them in this process); tests/conftest.py says how they are shared.
+JOBS ?= auto
+test: install node system
+	SPECTRAL=$(abspath $(SPECTRAL)) $(BIN)/python -m pytest -n $(JOBS) --dist loadgroup $(ARGS)
+
+typecheck: install
+	$(BIN)/mypy
+
+# After every change (under a minute): format, lint, types and the fast tests (the app in-process).
+# Every step runs; the target fails if any of them failed.
+check: install
+	@status=0; \
+	$(BIN)/ruff format --check . || status=1; \
+	$(BIN)/ruff check . || status=1; \
+	$(BIN)/mypy || status=1; \
+	$(BIN)/python -m pytest -m fast -n $(JOBS) --durations=5 $(ARGS) || status=1; \
+	exit $$status
 
 contract: install
 	@$(BIN)/python -m contracts $(if $(URL),--url $(URL)) $(ARGS)

@@ -199,9 +199,9 @@ def test_the_write_rows_are_rendered_with_their_ratios() -> None:
     assert "Not measured: no POST/PATCH rows: --writes none." in skipped
 
 
-@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
 def test_a_one_second_run_of_the_mock_writes_post_and_patch_rows_without_errors(tmp_path: Path) -> None:
     """The quick mode: every stage of `make bench` for the mock alone, one round of one second."""
+    assert shutil.which("wrk"), "wrk is not installed: `make system` installs it (`make test` runs that)"
     report = tmp_path / "RESULTS.md"
     quick = ["--targets", "mock", "--duration", "1", "--rounds", "1", "--warmup", "0", "--startups", "0",
              "--connections", "2", "--skip-contracts", "--no-install", "--output", str(report),

@@ -1,0 +1,122 @@
+"""How the whole test run is laid out: the fast tier, and how pytest-xdist shares the work.
+
+The fast tier (`-m fast`, what `make check` runs) is the tests marked `fast`: they run the app in
+this process over an ASGI transport, with no subprocess and no socket, so that the request path is
+checked in seconds. The mark is a promise this file keeps: while a fast test runs, starting a
+process or binding or connecting a network socket fails it, naming the mark to drop.
+
+`make test` runs every test on every core (`-n auto --dist loadgroup`). Each test module is one
+xdist group, so a module's own expensive fixture (a wheel built and installed, Prism, a mock
+process, a generated client) is made once, on one worker; modules of many independent tests whose
+fixtures are cheap are spread over the workers instead (SPREAD). The tests that measure a process
+(RSS, timeouts, concurrency across seconds, SIGTERM and SIGKILL) share one group, TIMED, so that no
+two of them run at the same time; the slowest modules are sent first so that no worker is left
+with a long one at the end.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+
+# Modules of many independent tests on cheap, per-worker fixtures (servers in a thread, in-process
+# apps): their tests go to whichever worker is free.
+SPREAD = frozenset(
+    {
+        "contracts/test_verdicts.py",
+        "contracts/test_resource_servers.py",
+        "mock/test_content_types.py",
+        "mock/test_errors.py",
+        "mock/test_patch.py",
+        "mock/test_post.py",
+        "test_spec.py",
+    }
+)
+# Tests whose assertions are about time or memory of a process: never two at once.
+TIMED = frozenset(
+    {
+        "reliability/test_concurrency.py",
+        "reliability/test_resource_concurrency.py",
+        "reliability/test_durability.py",
+        "reliability/test_memory.py",
+        "reliability/test_shutdown.py",
+        "reliability/test_slow_clients.py",
+        "test_bench_script.py",
+    }
+)
+# Modules that take longest (tens of seconds or a whole install): started first.
+FIRST = (
+    "tools/test_schemathesis_vendor.py",
+    "reliability/test_fuzzing.py",
+    "packaging/test_installed.py",
+    "tools/test_openapi_python_client.py",
+    "tools/test_prism.py",
+    "tools/test_openapi_typescript.py",
+)
+TIMED_GROUP = "timed"
+
+
+def _module(item: pytest.Item) -> str:
+    return item.path.relative_to(TESTS).as_posix() if item.path.is_relative_to(TESTS) else str(item.path)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        module = _module(item)
+        if module in TIMED:
+            item.add_marker(pytest.mark.xdist_group(TIMED_GROUP))
+        elif module not in SPREAD:
+            item.add_marker(pytest.mark.xdist_group(module))
+
+    def rank(item: pytest.Item) -> int:
+        module = _module(item)
+        if module in FIRST:
+            return FIRST.index(module)
+        return len(FIRST) + (0 if module in TIMED else 1)
+
+    items.sort(key=rank)  # stable: the order within a module is kept
+
+
+class NotFast(AssertionError):
+    """A test marked `fast` started a process or used a network socket."""
+
+
+def _refuse(what: str, nodeid: str) -> Callable[..., Any]:
+    def refused(*args: object, **kwargs: object) -> Any:
+        raise NotFast(
+            f"{nodeid} is marked fast but {what}: a fast test runs the app in this process (see "
+            "tests/livemock.py's asgi_client). Drop the `fast` mark, or use the in-process client."
+        )
+
+    return refused
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    if item.get_closest_marker("fast") is None:
+        return (yield)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(subprocess.Popen, "__init__", _refuse("started a process", item.nodeid))
+        for method in ("connect", "connect_ex", "bind"):
+            original = getattr(socket.socket, method)
+            patch.setattr(socket.socket, method, _inet_only(original, item.nodeid, method))
+        return (yield)
+
+
+def _inet_only(original: Callable[..., Any], nodeid: str, method: str) -> Callable[..., Any]:
+    """`socket.<method>` refused for IPv4/IPv6 sockets; a Unix socket pair (the event loop's) passes."""
+    refuse = _refuse(f"called socket.{method}() on a network socket", nodeid)
+
+    def guarded(self: socket.socket, *args: Any, **kwargs: Any) -> Any:
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            return refuse()
+        return original(self, *args, **kwargs)
+
+    return guarded
