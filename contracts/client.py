@@ -2,13 +2,17 @@
 
 Every request goes through `Exchange`, which keeps exactly what was sent so that a violation can be
 printed with the command that reproduces it. `send` is also where the safety rules hold for the
-properties: under --read-only nothing but GET leaves, and a DELETE or PATCH leaves only for a
-relation this run created (its `Ledger`); anything else raises `UnsafeRequest` unsent.
+properties: under --read-only nothing but GET leaves, and a PUT, PATCH or DELETE leaves only for a
+relation this run created (its `Ledger`), or a PUT for the run's own relation (--relation-id);
+anything else raises `UnsafeRequest` unsent. What an answer teaches about the run's relations
+goes to the ledger through `Custody` at once: a relation a GET showed (never the run's after that),
+how one of the run's relations reads after its write, one it deleted.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,8 +21,9 @@ from urllib.parse import urlencode
 import httpx
 
 from contracts.curl import AUTH_ENV, curl_command
+from contracts.custody import Answer, Custody
 from contracts.errors import CannotRunError, UnsafeRequest
-from contracts.ledger import Ledger
+from contracts.ledger import Ledger, is_id
 from contracts.options import Options
 from contracts.spec import PUT_PATH
 
@@ -27,8 +32,8 @@ XML = "application/xml"
 FORM = "application/x-www-form-urlencoded"
 JSON_PATCH = "application/json-patch+json"
 MERGE_PATCH = "application/merge-patch+json"
-# Methods that change one relation in place: only for relations this run created.
-ON_OURS_ONLY = frozenset({"DELETE", "PATCH"})
+# Methods that change one relation in place: only for relations this run created (PUT: or the run's).
+ON_OURS_ONLY = frozenset({"PUT", "DELETE", "PATCH"})
 # Headers that carry credentials: stripped for the "no credentials" calls.
 CREDENTIAL_HEADERS = frozenset({"authorization", "x-xsrf-token", "cookie"})
 
@@ -51,6 +56,9 @@ class Exchange:
     request_body: bytes | None
     response: httpx.Response
     curl: str
+    # When the request left (the suite's wall clock) and how long its answer took, in seconds.
+    sent_at: float = 0.0
+    elapsed: float = 0.0
 
     @property
     def status(self) -> int:
@@ -87,6 +95,7 @@ class RelationClient:
         self.ledger = ledger
         self._http = httpx.Client(timeout=options.request_timeout, follow_redirects=False)
         self._env_refs = {} if options.auth_is_sample else {"Authorization": AUTH_ENV}
+        self.custody = Custody(ledger, self._fetch) if ledger is not None else None
 
     def close(self) -> None:
         self._http.close()
@@ -112,11 +121,32 @@ class RelationClient:
         method = method.upper()
         if self.options.read_only and method != "GET":
             return f"--read-only: {method} is a write"
-        if method in ON_OURS_ONLY and not (self.ledger is not None and self.ledger.ours(relation_id)):
+        if method not in ON_OURS_ONLY or (method == "PUT" and relation_id == self.options.relation_id):
+            return None
+        if self.ledger is None or not self.ledger.ours(relation_id):
             return f"{method} only for relations this run created, and {relation_id} is not one"
         return None
 
     def send(
+        self,
+        method: str,
+        relation_id: int | str | None,
+        *,
+        body: bytes | None = None,
+        content_type: str | None = None,
+        accept: str | None = JSON,
+        select: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        credentials: bool = True,
+    ) -> Exchange:
+        exchange = self._exchange(
+            method, relation_id, body=body, content_type=content_type, accept=accept, select=select,
+            headers=headers, credentials=credentials,
+        )  # fmt: skip
+        self._learn(exchange, relation_id, select)
+        return exchange
+
+    def _exchange(
         self,
         method: str,
         relation_id: int | str | None,
@@ -143,11 +173,33 @@ class RelationClient:
         refused = self.allowed(method, relation_id)
         if refused is not None:
             raise UnsafeRequest(f"not sent: {method} {url} ({refused})")
+        sent_at, started = time.time(), time.monotonic()
         try:
             response = self._http.request(method, url, headers=sent, content=body)
         except httpx.HTTPError as exc:
             raise NoAnswer(f"{method} {url}: {type(exc).__name__}: {exc}", curl) from exc
-        return Exchange(method, url, tuple(sent), body, response, curl)
+        return Exchange(method, url, tuple(sent), body, response, curl, sent_at, time.monotonic() - started)
+
+    def _learn(self, exchange: Exchange, relation_id: int | str | None, select: str | None) -> None:
+        """What the answer tells about the run's relations, into the ledger (see the module docstring)."""
+        custody, method = self.custody, exchange.method
+        if custody is None or not is_id(relation_id) or relation_id == self.options.relation_id:
+            return
+        assert isinstance(relation_id, int)
+        ok = 200 <= exchange.status < 300
+        if method == "GET" and exchange.status == 200 and custody.ledger.status(relation_id) is None:
+            custody.seen(relation_id)
+        elif method in ("PUT", "PATCH") and ok:
+            custody.wrote(relation_id, answer_of(exchange), selected=select is not None)
+        elif method == "DELETE" and ok and custody.ledger.alive(relation_id):
+            custody.ledger.deleted(relation_id)
+
+    def _fetch(self, method: str, relation_id: int, headers: Mapping[str, str]) -> Answer:
+        """Custody's own requests: sent as any other (same safety rules), learnt from by custody itself."""
+        try:
+            return answer_of(self._exchange(method, relation_id, headers=headers))
+        except NoAnswer as exc:
+            return Answer(None, error=str(exc))
 
     def put_json(
         self, relation_id: int, entity: Mapping[str, Any], *, content_type: str = JSON, **kwargs: Any
@@ -183,3 +235,8 @@ class RelationClient:
 
     def delete(self, relation_id: int, **kwargs: Any) -> Exchange:
         return self.send("DELETE", relation_id, **kwargs)
+
+
+def answer_of(exchange: Exchange) -> Answer:
+    headers = {name.lower(): value for name, value in exchange.response.headers.items()}
+    return Answer(exchange.status, headers, exchange.entity())

@@ -44,7 +44,7 @@ class Context:
     relation_id: int
     pool: ReferencePool
     options: Options
-    # The relations this run created (the only ones it may delete or patch).
+    # The relations this run created (the only ones it may delete or patch, or put besides its own).
     ledger: Ledger | None = None
     # None until learnt: True after a GET answered the relation, False after a 405/501.
     has_get: bool | None = None

@@ -47,7 +47,7 @@ class NotApplicable(ContractsError):
 
 
 class UnsafeRequest(ContractsError):
-    """A write under --read-only, or a DELETE/PATCH of a relation this run did not create: not sent."""
+    """A write under --read-only, or a PUT/PATCH/DELETE of a relation this run did not create: not sent."""
 
 
 class Interrupted(KeyboardInterrupt):

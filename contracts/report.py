@@ -33,6 +33,9 @@ from contracts.results import (
 )
 
 GITHUB_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
+# Cleanup lines: one of the run's relations it did not delete; one a POST answered that is not the run's.
+LEFT_BEHIND = "left behind:"
+NOT_OURS = "not the suite's:"
 _STYLE = {PASSED: "green", FAILED: "bold red", WARNED: "yellow", NOT_RUN: "yellow", NOT_APPLICABLE: "dim"}
 _MARK = {
     PASSED: "✓ held",
@@ -131,7 +134,9 @@ def print_summary(result: RunResult, console: Console | None = None) -> None:
     for note in result.notes:
         console.print(f"[yellow]note:[/yellow] {escape(note)}")
     for line in cleanup_lines(result):
-        style = "bold red" if line.startswith("NOT deleted") else "cyan"
+        style = (
+            "bold red" if line.startswith(LEFT_BEHIND) else "yellow" if line.startswith(NOT_OURS) else "cyan"
+        )
         console.print(f"[{style}]{escape(line)}[/]")
     counts = _counts(result)
     verdict = "[bold red]CONTRACT VIOLATED[/]" if not result.ok else "[bold green]CONTRACT HELD[/]"
@@ -159,7 +164,11 @@ def cleanup_lines(result: RunResult) -> list[str]:
         f"relations deleted: {len(result.deleted)} ({ranges(result.deleted)})",
     ]
     for rid, reason in result.not_deleted.items():
-        lines.append(f"NOT deleted: relation {rid} ({reason}); delete it by hand")
+        lines.append(
+            f"{LEFT_BEHIND} relation {rid} ({reason}); look at it, and delete it by hand if nobody needs it"
+        )
+    for rid, reason in result.not_ours.items():
+        lines.append(f"{NOT_OURS} relation {rid} (a POST answered it, but {reason}); left exactly as it was")
     return lines
 
 
@@ -238,7 +247,8 @@ def write_junit(result: RunResult, path: Path) -> None:
     )
     listed = ET.SubElement(cleanup, "properties")
     for name, ids in (("relations.created", result.created), ("relations.deleted", result.deleted),
-                      ("relations.not_deleted", list(result.not_deleted))):  # fmt: skip
+                      ("relations.not_deleted", list(result.not_deleted)),
+                      ("relations.not_ours", list(result.not_ours))):  # fmt: skip
         ET.SubElement(listed, "property", name=name, value=ranges(ids))
     ET.SubElement(listed, "property", name="read_only", value=str(result.read_only).lower())
     ET.SubElement(listed, "property", name="interrupted", value=str(result.interrupted).lower())

@@ -84,10 +84,13 @@ class RunResult:
     read_only: bool = False
     # The run was stopped (Ctrl-C, SIGTERM) before every check had run; what it created was swept.
     interrupted: bool = False
-    # Relations this run created (POST), and deleted again; id -> why one could not be deleted.
+    # Relations this run created (POST), and deleted again; id -> why one was left behind.
     created: list[int] = field(default_factory=list)
     deleted: list[int] = field(default_factory=list)
     not_deleted: dict[int, str] = field(default_factory=dict)
+    # Relations a POST answered that are not the run's (they existed before, or it could not tell):
+    # id -> why; never written to, left exactly as they were.
+    not_ours: dict[int, str] = field(default_factory=dict)
 
     @property
     def failures(self) -> list[Failure]:

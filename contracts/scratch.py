@@ -1,10 +1,12 @@
 """Relations a property creates for itself: POST, record in the ledger at once, read, patch, delete.
 
 The properties about POST, PATCH and DELETE never touch the run's relation (--relation-id): each
-creates what it works on with a POST of known references, the ledger records the id before
-anything is judged, and leaving a `Scratch` block deletes whatever is still there (the sweep at the
-end of the run retries what could not be deleted). A server whose first POST is answered 404, 405
-or 501 offers no POST: the property is not applicable, not failed.
+creates what it works on with a POST of known references, and the id is proven the run's
+(`contracts.custody`) and recorded before anything is judged; a POST answered with a relation that
+is not a new one fails the property, and that relation is never written to. Leaving a `Scratch`
+block deletes whatever is still there and reads as the run left it (the sweep at the end of the run
+retries what could not be deleted). A server whose first POST is answered 404, 405 or 501 offers
+no POST: the property is not applicable, not failed.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from contracts.client import Exchange
+from contracts.catalog import OURS
+from contracts.client import Exchange, answer_of
 from contracts.context import Context, fail, show
+from contracts.custody import Claim
 from contracts.errors import ContractsError, NotApplicable
 from contracts.spec import INT
 from contracts.values import same_value
@@ -33,9 +37,9 @@ class Scratch:
     """The relations one property example creates; `with Scratch(ctx, check) as scratch: ...`."""
 
     def __init__(self, ctx: Context, check: str) -> None:
-        if ctx.ledger is None:
+        if ctx.ledger is None or ctx.client.custody is None:
             raise ContractsError(f"{check} creates relations and needs the run's ledger")
-        self.ctx, self.check, self.ledger = ctx, check, ctx.ledger
+        self.ctx, self.check, self.ledger, self.custody = ctx, check, ctx.ledger, ctx.client.custody
         self.ids: list[int] = []
 
     def __enter__(self) -> Scratch:
@@ -47,15 +51,13 @@ class Scratch:
     def create(
         self, body: Mapping[str, Any], *steps: Exchange, exact: bool = False
     ) -> tuple[Exchange, dict[str, Any], int]:
-        """POST `body`; the new relation's id is in the ledger before anything else is judged.
-        `exact`: only 200 will do (the vendor documents 200, not 201); else any 2xx."""
+        """POST `body`; the new relation's id is in the ledger, proven the run's, before anything else
+        is judged. `exact`: only 200 will do (the vendor documents 200, not 201); else any 2xx."""
         ctx, check = self.ctx, self.check
         exchange = ctx.client.post_json(body)
         entity = exchange.entity() if 200 <= exchange.status < 300 else None
         rid = entity.get("RelationId") if entity is not None else None
-        existed = self.ledger.alive(rid)
-        if self.ledger.created(rid, check):
-            self.ids.append(rid)
+        claim = self._claim(exchange, rid)
         if ctx.has_post is None and exchange.status in NO_ROUTE:
             ctx.has_post = False
         if ctx.has_post is False:
@@ -81,16 +83,18 @@ class Scratch:
                 seen=f"RelationId={show(rid)}",
                 operation=COLLECTION,
             )
-        if rid == ctx.relation_id or existed:
-            which = "the run's own relation" if rid == ctx.relation_id else "a relation that exists"
+        if rid == ctx.relation_id or claim is None or not claim.new:
+            which = "the run's own relation" if rid == ctx.relation_id else "a relation that is not a new one"
+            why = f" ({claim.why})" if claim is not None and claim.why and rid != ctx.relation_id else ""
             fail(
                 check,
                 f"POST handed out the id of {which}",
                 "the id of a new relation",
                 *steps,
                 exchange,
-                seen=f"RelationId={rid}",
+                seen=f"RelationId={rid}{why}",
                 operation=COLLECTION,
+                basis=OURS if claim is not None and claim.reused else "",
             )
         return exchange, entity, rid
 
@@ -98,10 +102,19 @@ class Scratch:
         """POST a body the server should refuse; whatever it creates anyway is in the ledger at once."""
         exchange = self.ctx.client.post_json(body)
         entity = exchange.entity() if 200 <= exchange.status < 300 else None
-        rid = entity.get("RelationId") if entity is not None else None
-        if self.ledger.created(rid, self.check):
-            self.ids.append(rid)
+        self._claim(exchange, entity.get("RelationId") if entity is not None else None)
         return exchange
+
+    def _claim(self, exchange: Exchange, rid: object) -> Claim | None:
+        """Whether the relation a POST answered is one this example made (the ledger records it)."""
+        if not 200 <= exchange.status < 300 or rid is None:
+            return None
+        claim = self.custody.claim(
+            rid, answer_of(exchange), sent_at=exchange.sent_at, elapsed=exchange.elapsed, why=self.check
+        )
+        if claim.new and claim.rid is not None:
+            self.ids.append(claim.rid)
+        return claim
 
     def read(
         self, rid: int, steps: Iterable[Exchange] = (), what: str = "GET of a relation just written"
@@ -134,25 +147,21 @@ class Scratch:
         return exchange, entity
 
     def patch(self, rid: int, document: Any, **kwargs: Any) -> Exchange:
-        """PATCH; one that succeeds on a deleted relation brought it back (the sweep must know)."""
-        exchange = self.ctx.client.patch(rid, document, **kwargs)
-        if 200 <= exchange.status < 300 and not self.ledger.alive(rid):
-            self.ledger.created(rid, f"{self.check}: a PATCH brought it back")
-        return exchange
+        """PATCH (the client records how the relation reads after it, and one it brought back)."""
+        return self.ctx.client.patch(rid, document, **kwargs)
 
     def delete(self, rid: int, **kwargs: Any) -> Exchange:
-        """DELETE; recorded as deleted on a 2xx (a 404 is left for the final sweep to settle)."""
-        exchange = self.ctx.client.delete(rid, **kwargs)
-        if 200 <= exchange.status < 300:
-            self.ledger.deleted(rid)
-        return exchange
+        """DELETE as the property means it; recorded as deleted on a 2xx (a 404 is left for the final
+        sweep to settle)."""
+        return self.ctx.client.delete(rid, **kwargs)
 
     def clean(self) -> None:
-        """Delete what is left of this example's relations; failures are left to the final sweep."""
+        """Delete what is left of this example's relations, each only if it reads as the run's last
+        write left it; what cannot be deleted now is left to the final sweep."""
         for rid in self.ids:
             if not self.ledger.alive(rid):
                 continue
             try:
-                self.delete(rid)
+                self.custody.delete(rid)
             except Exception:  # the sweep at the end retries and reports it
                 continue

@@ -1,17 +1,23 @@
 """Where Schemathesis' requests may go on a real tenant: decided per request in its hooks.
 
-- GET goes anywhere.
-- PUT, and a probe of an undocumented method on `/Relation/{id}`, goes to a relation this run
-  created, else to the run's relation (`--relation-id`), which the suite puts back at the end.
-- DELETE goes to a relation this run created (the stateful phase's links lead there); any other
-  id is replaced by a relation created for it there and then.
-- PATCH goes to a relation this run created and has not deleted; any other id is replaced by this
+Records are keyed by their operation's path template (`/api/v1/Relation/{id}`), so a second
+entity's ids never pass for a relation's. For each template:
+
+- GET goes anywhere; an id a GET shows (200) that the ledger does not know is never the run's
+  after that, not even when a POST answers it later.
+- PUT, and a probe of an undocumented method on an item path, goes to a record this run created,
+  else to the run's relation (`--relation-id`), which the suite puts back at the end.
+- DELETE goes to a record this run created (the stateful phase's links lead there); any other id
+  is replaced by a relation created for it there and then.
+- PATCH goes to a record this run created and has not deleted; any other id is replaced by this
   process's own patch target, created on first use.
-- A POST answer's RelationId is recorded in the ledger at once (`record`), as is a DELETE's
-  success, so the suite's sweep deletes exactly what is left.
-- When no relation can be created (no POST on the server), DELETE and PATCH go to id 0, which no
-  relation has. Outside the suite (a plain `schemathesis run` with these hooks) the relations the
-  hooks create are recorded in a ledger of their own, which nothing sweeps.
+- A POST answer's id is judged at once (`contracts.custody`: proven new, or never the run's), how a
+  record of the run's reads after each write is recorded, as is a DELETE's success, so the suite's
+  sweep deletes exactly what is left and only if it reads as the run left it.
+- When no relation can be created (no POST on the server, or the POST did not make a new one),
+  DELETE and PATCH go to id 0, which no relation has. Outside the suite (a plain `schemathesis
+  run` with these hooks) the relations the hooks create are recorded in a ledger of their own,
+  which nothing sweeps.
 - Under --read-only nothing but GET leaves: anything else raises `UnsafeRequest` unsent.
 
 The run's relation is never deleted or patched: the ledger never counts it as the run's.
@@ -24,26 +30,26 @@ import os
 import re
 import tempfile
 import threading
+import time
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
+from contracts.custody import Answer, Custody, Fetch, entity_of, id_field
 from contracts.errors import UnsafeRequest
-from contracts.ledger import Ledger
+from contracts.ledger import RESOURCE, Ledger
 from contracts.references import ReferencePool
-from contracts.spec import PUT_PATH
 from contracts.values import parse_xml
 
-COLLECTION = PUT_PATH.replace("/{id}", "")
 # An id no relation has (SuperOffice ids start at 1): where a DELETE or PATCH goes when the run
 # could not create a relation for it.
 NOBODY = 0
 CREATES = frozenset({"POST"})
 INT32 = range(-(2**31), 2**31)
 _DIGITS = re.compile(r"[+-]?[0-9]+")
-# Methods that, succeeding on one of the run's relations, mean it exists (again).
-EXISTS_AFTER = frozenset({"POST", "PUT", "PATCH"})
+# Methods that, succeeding on one of the run's records, change how it reads.
+WRITES = frozenset({"PUT", "PATCH"})
 
 
 def route_id(value: Any) -> int | None:
@@ -58,19 +64,30 @@ def route_id(value: Any) -> int | None:
     return number if number in INT32 else None
 
 
-def created_id(answer: bytes | None) -> int | None:
-    """The RelationId of a POST answer, in JSON or XML (whatever the negotiation gave)."""
+def answer_entity(answer: bytes | None) -> dict[str, Any] | None:
+    """A POST answer's entity, in JSON or XML (whatever the negotiation gave)."""
     if not answer:
         return None
+    entity = entity_of(answer)
+    if entity is not None:
+        return entity
     try:
-        entity = json.loads(answer)
-    except ValueError:
-        try:
-            entity = parse_xml(answer)[1]
-        except Exception:  # neither JSON nor XML: no id to learn
-            return None
-    value = entity.get("RelationId") if isinstance(entity, dict) else None
+        parsed = parse_xml(answer)[1]
+    except Exception:  # neither JSON nor XML: nothing to learn
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
+def created_id(answer: bytes | None, key: str = "RelationId") -> int | None:
+    """The id in a POST answer, in JSON or XML."""
+    entity = answer_entity(answer)
+    value = entity.get(key) if entity is not None else None
     return route_id(value) if value is not None else None
+
+
+def item_template(collection: str) -> str:
+    """The item path template that goes with a collection path: `/api/v1/Relation` -> `.../{id}`."""
+    return collection.rstrip("/") + "/{id}"
 
 
 class Guard:
@@ -90,8 +107,13 @@ class Guard:
         self.ledger, self.relation_id, self.pool = ledger, relation_id, pool
         self.base_url = base_url.rstrip("/") if base_url else None
         self.headers, self.timeout, self.read_only = headers, timeout, read_only
-        self._patch_target: int | None = None
+        self._patch_targets: dict[str, int] = {}
+        self._custody: dict[str, Custody] = {}
+        # Templates whose POST answered this body with a record that is not a new one: asking again
+        # would only be answered the same way.
+        self._no_new: set[str] = set()
         self._lock = threading.Lock()
+        self._http: httpx.Client | None = None
 
     @classmethod
     def from_env(cls, pool: ReferencePool, environ: Mapping[str, str] | None = None) -> Guard:
@@ -113,25 +135,35 @@ class Guard:
             read_only=env.get("CONTRACTS_READ_ONLY") == "1",
         )
 
-    def target(self, method: str, rid: int) -> int:
-        """The relation a `method` request for `rid` (an int32 path id) may go to instead."""
+    def custody(self, template: str = RESOURCE) -> Custody:
+        """The custody of one resource (its records, its requests)."""
+        with self._lock:
+            if template not in self._custody:
+                self._custody[template] = Custody(self.ledger, self._fetcher(template), template)
+            return self._custody[template]
+
+    def target(self, method: str, rid: int, template: str = RESOURCE) -> int:
+        """The record a `method` request for `rid` (an int32 path id) may go to instead."""
         method = method.upper()
         if self.read_only and method != "GET":
-            raise UnsafeRequest(f"--read-only: {method} /api/v1/Relation/{rid} was not sent")
+            raise UnsafeRequest(f"--read-only: {method} {template.replace('{id}', str(rid))} was not sent")
+        ledger = self.ledger
         if method == "GET":
             return rid
         if method == "DELETE":
-            return rid if self.ledger.ours(rid) else self._create("a DELETE of Schemathesis")
+            return rid if ledger.ours(rid, template) else self._create(template, "a DELETE of Schemathesis")
         if method == "PATCH":
-            return rid if self.ledger.alive(rid) else self.patch_target()
-        return rid if self.ledger.ours(rid) else self.relation_id
+            return rid if ledger.alive(rid, template) else self.patch_target(template)
+        if ledger.ours(rid, template):
+            return rid
+        return self.relation_id if template == RESOURCE else self._create(template, f"a {method}")
 
     @staticmethod
-    def keep_id_selected(query: dict[str, Any]) -> None:
-        """A POST's `$select` always names RelationId: the answer must tell which relation it made."""
+    def keep_id_selected(query: dict[str, Any], key: str = "RelationId") -> None:
+        """A POST's `$select` always names the id: the answer must tell which record it made."""
         raw = query.get("$select")
-        if isinstance(raw, str) and "relationid" not in (part.strip().lower() for part in raw.split(",")):
-            query["$select"] = f"{raw},RelationId" if raw.strip() else "RelationId"
+        if isinstance(raw, str) and key.lower() not in (part.strip().lower() for part in raw.split(",")):
+            query["$select"] = f"{raw},{key}" if raw.strip() else key
 
     def learn_server(self, schema: Any) -> None:
         """Outside the suite (a plain `schemathesis run` with these hooks), the server and the
@@ -150,37 +182,98 @@ class Guard:
         if self.read_only and method.upper() != "GET":
             raise UnsafeRequest(f"--read-only: {method.upper()} {path} was not sent")
 
-    def patch_target(self) -> int:
+    def patch_target(self, template: str = RESOURCE) -> int:
         with self._lock:
-            if self._patch_target is None or not self.ledger.alive(self._patch_target):
-                self._patch_target = self._create("the PATCHes of Schemathesis")
-            return self._patch_target
+            current = self._patch_targets.get(template)
+        if current is None or not self.ledger.alive(current, template):
+            current = self._create(template, "the PATCHes of Schemathesis")
+            with self._lock:
+                self._patch_targets[template] = current
+        return current
 
-    def record(self, method: str, rid: Any, status: int, answer: Any) -> None:
-        """Note what a request did to the run's relations (after its answer)."""
-        method = method.upper()
+    def record(
+        self,
+        method: str,
+        rid: Any,
+        answer: Answer,
+        *,
+        template: str = RESOURCE,
+        selected: bool = False,
+        elapsed: float = 0.0,
+    ) -> None:
+        """Note what a request did to the run's records (after its answer). For a POST, `template`
+        is its collection's item template and `rid` None; `selected`: the request had a `$select`."""
+        method, status = method.upper(), answer.status or 0
         ok = 200 <= status < 300
+        custody = self.custody(template)
         if method in CREATES and rid is None and ok:
-            self.ledger.created(created_id(answer), "Schemathesis POST")
-        elif method == "DELETE" and self.ledger.ours(rid) and (ok or status in (404, 410)):
-            self.ledger.deleted(rid)
-        elif method in EXISTS_AFTER and ok and self.ledger.ours(rid) and not self.ledger.alive(rid):
-            self.ledger.created(rid, f"{method} brought it back")
-
-    def _create(self, purpose: str) -> int:
-        """POST a relation on the first known references; NOBODY when none can be created."""
-        if self.base_url is None:
-            return NOBODY
-        body = {**self.pool.sets[0].body(), "RelationId": 0, "Comment": f"contracts: for {purpose}"}
-        try:
-            answer = httpx.post(
-                self.base_url + COLLECTION,
-                json=body,
-                headers=[*self.headers, ("Accept", "application/json")],
-                timeout=self.timeout,
+            entity = answer.entity or {}
+            custody.claim(
+                route_id(entity.get(custody.key)) if entity.get(custody.key) is not None else None,
+                answer,
+                sent_at=time.time() - elapsed,
+                elapsed=elapsed,
+                why="Schemathesis POST",
             )
-            entity = answer.json() if 200 <= answer.status_code < 300 else None
-        except (httpx.HTTPError, ValueError):
+            return
+        rid = route_id(rid) if rid is not None else None
+        if rid is None:
+            return
+        if method == "GET" and status == 200 and self.ledger.status(rid, template) is None:
+            custody.seen(rid)
+        elif method in WRITES and ok and self.ledger.ours(rid, template):
+            custody.wrote(rid, answer, selected=selected)
+        elif method == "DELETE" and ok and self.ledger.alive(rid, template):
+            self.ledger.deleted(rid, template)
+
+    def http(self) -> httpx.Client:
+        """One keep-alive client for the hooks' own requests (a new client per request costs more
+        than the request: each builds its TLS context)."""
+        with self._lock:
+            if self._http is None:
+                self._http = httpx.Client(timeout=self.timeout, follow_redirects=False)
+            return self._http
+
+    def _fetcher(self, template: str) -> Fetch:
+        def fetch(method: str, rid: int, headers: Mapping[str, str]) -> Answer:
+            if self.base_url is None:
+                return Answer(None, error="no server known to send it to")
+            url = self.base_url + template.replace("{id}", str(rid))
+            sent = [*self.headers, ("Accept", "application/json"), *headers.items()]
+            try:
+                reply = self.http().request(method, url, headers=sent)
+            except httpx.HTTPError as exc:
+                return Answer(None, error=f"{type(exc).__name__}: {exc}")
+            found = {name.lower(): value for name, value in reply.headers.items()}
+            return Answer(reply.status_code, found, entity_of(reply.content))
+
+        return fetch
+
+    def _create(self, template: str, purpose: str) -> int:
+        """POST a relation on the first known references; NOBODY when none can be created (or the
+        POST made no new one)."""
+        if self.base_url is None or template != RESOURCE or template in self._no_new:
+            return NOBODY  # only a relation's body is known here
+        collection = template.rsplit("/{", 1)[0]
+        body = {**self.pool.sets[0].body(), "RelationId": 0, "Comment": f"contracts: for {purpose}"}
+        sent_at, started = time.time(), time.monotonic()
+        try:
+            reply = self.http().post(
+                self.base_url + collection, json=body, headers=[*self.headers, ("Accept", "application/json")]
+            )
+        except httpx.HTTPError:
             return NOBODY
-        rid = entity.get("RelationId") if isinstance(entity, dict) else None
-        return rid if self.ledger.created(rid, f"created for {purpose}") else NOBODY
+        if not 200 <= reply.status_code < 300:
+            return NOBODY
+        headers = {name.lower(): value for name, value in reply.headers.items()}
+        answer = Answer(reply.status_code, headers, entity_of(reply.content))
+        custody = self.custody(template)
+        value = (answer.entity or {}).get(id_field(template))
+        claim = custody.claim(
+            route_id(value) if value is not None else None, answer, sent_at=sent_at,
+            elapsed=time.monotonic() - started, why=f"created for {purpose}",
+        )  # fmt: skip
+        if claim.new and claim.rid is not None:
+            return claim.rid
+        self._no_new.add(template)
+        return NOBODY

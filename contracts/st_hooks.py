@@ -2,12 +2,13 @@
 schemathesis.toml).
 
 - Registers this package's response checks (`contracts.checks`).
-- Keeps every write on relations the run may change (`contracts.st_guard`): a PUT goes to a
-  relation this run created or to `--relation-id` (CONTRACTS_RELATION_ID), a DELETE or PATCH only
-  to a relation this run created (one is created for it when needed); ids that are not int32 are
-  left alone (404). Every relation a POST creates is recorded in the run's ledger
-  (CONTRACTS_LEDGER) as soon as its answer arrives. Under --read-only (CONTRACTS_READ_ONLY) a
-  request other than GET is refused before it is sent.
+- Keeps every write on records the run may change (`contracts.st_guard`, per path template): a PUT
+  goes to a record this run created or to `--relation-id` (CONTRACTS_RELATION_ID), a DELETE or
+  PATCH only to a record this run created (one is created for it when needed); ids that are not
+  int32 are left alone (404). The id a POST answers is judged at once (`contracts.custody`: only a
+  record proven new is the run's) and recorded in the run's ledger (CONTRACTS_LEDGER), as is how
+  each of the run's records reads after a write and every id a GET showed. Under --read-only
+  (CONTRACTS_READ_ONLY) a request other than GET is refused before it is sent.
 - Rewrites generated PUT, POST and PATCH bodies so that valid data stays valid on a real tenant:
   references mapped onto the known ones (CONTRACTS_REFERENCES, else the vendor's sample request),
   a POST's RelationId 0 (against a URL), and more; see `contracts.st_rules`, which also lists every
@@ -33,8 +34,9 @@ from schemathesis.openapi.checks import AuthScenario, IgnoredAuth, JsonSchemaErr
 from schemathesis.transport.serialization import serialize_xml
 
 import contracts.checks  # noqa: F401  (registers the checks)
+from contracts.custody import Answer
 from contracts.references import ENV, ReferencePool
-from contracts.st_guard import Guard, route_id
+from contracts.st_guard import Guard, answer_entity, item_template, route_id
 from contracts.st_rules import (
     INT32,
     SAMPLE,
@@ -79,7 +81,7 @@ def before_call(context: schemathesis.HookContext, case: schemathesis.Case, kwar
         _guard.keep_id_selected(query)
     value = route_id((case.path_parameters or {}).get("id"))
     if value is not None:  # an id the route's {id:int} accepts, however it is spelt ("0", " 918")
-        case.path_parameters["id"] = value = _guard.target(method, value)
+        case.path_parameters["id"] = value = _guard.target(method, value, case.operation.path)
     positive = case.meta is not None and case.meta.generation.mode.is_positive
     if method == "PATCH":
         prepare_patch(case.body, positive=positive, pool=_pool)
@@ -178,8 +180,7 @@ def after_call(
     context: schemathesis.HookContext, case: schemathesis.Case, response: schemathesis.Response
 ) -> None:
     global _progress
-    body = response.content if case.method.upper() == "POST" else None
-    _guard.record(case.method, (case.path_parameters or {}).get("id"), response.status_code, body)
+    _record(case, response)
     if not _progress_path:
         return
     phase = case.meta.phase.name.value if case.meta is not None else "other"
@@ -187,3 +188,27 @@ def after_call(
         if _progress is None:
             _progress = open(_progress_path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115
         _progress.write(f"{phase} {case.method.upper()}\n")
+
+
+def _record(case: schemathesis.Case[Any], response: schemathesis.Response) -> None:
+    """What the answer tells about the run's records, into its ledger (`Guard.record`)."""
+    method, path = case.method.upper(), case.operation.path
+    rid = (case.path_parameters or {}).get("id") if "{id}" in path else None
+    creating = method == "POST" and "{" not in path
+    if rid is None and not creating:
+        return
+    headers = {name.lower(): values[0] for name, values in response.headers.items() if values}
+    entity = answer_entity(response.content) if creating else _json_object(response)
+    _guard.record(
+        method,
+        rid,
+        Answer(response.status_code, headers, entity),
+        template=item_template(path) if creating else path,
+        selected="$select" in (case.query or {}),
+        elapsed=float(response.elapsed or 0.0),
+    )
+
+
+def _json_object(response: schemathesis.Response) -> dict[str, Any] | None:
+    body = _json(response)
+    return body if isinstance(body, dict) else None

@@ -7,9 +7,10 @@ properties run before Schemathesis, one after the other, because they judge stat
 writes would blur. Each finding is then marked enforced or a warning by the source of its promise.
 
 Every relation the run creates is recorded in its ledger (`contracts.ledger`) the moment a POST
-answers; at the end, and when the run is interrupted (Ctrl-C, SIGTERM: `Interrupted` carries the
-result), every one not yet deleted is deleted, and the result lists them all. Under --read-only
-nothing but GET is sent: no restore PUT, no sample-references PUT, no proxy reset.
+answers, once it is proven new (`contracts.custody`); at the end, and when the run is interrupted
+(Ctrl-C, SIGTERM: `Interrupted` carries the result), every one not yet deleted is deleted if it
+still reads as the run left it, and the result lists them all, with what was left behind and why.
+Under --read-only nothing but GET is sent: no restore PUT, no sample-references PUT, no proxy reset.
 """
 
 from __future__ import annotations
@@ -236,13 +237,12 @@ def _mark_enforced(result: RunResult, options: Options) -> None:
 
 
 def _sweep(context: Context, ledger: Ledger, result: RunResult) -> None:
-    """Delete every relation the run created and has not deleted; list them all in the result."""
-
-    def delete(rid: int) -> tuple[int | None, str]:
-        return context.client.delete(rid).status, ""
-
-    summary = ledger.sweep(delete)
+    """Delete every relation the run created and has not deleted, each only if it reads as the run's
+    last write left it (`contracts.custody`); list them all in the result, and what was left and why."""
+    custody = context.client.custody
+    summary = custody.sweep() if custody is not None else ledger.summary()
     result.created, result.deleted, result.not_deleted = summary.created, summary.deleted, summary.kept
+    result.not_ours = summary.foreign
     if summary.protected:
         result.notes.append(
             f"{summary.protected} POST answer(s) named relation {context.relation_id}, the run's own "

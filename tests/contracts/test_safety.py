@@ -1,5 +1,6 @@
-"""Safe on a real tenant: the suite deletes and patches only relations it created, cleans up after
-itself (also when SIGTERM stops it), lists every id, and --read-only sends nothing but GET.
+"""Safe on a real tenant: the suite writes only to relations it proved it created, cleans up after
+itself (also when SIGTERM stops it), deletes only what reads as it left it, lists every id, and
+--read-only sends nothing but GET. (Hostile servers: `test_ownership`.)
 
 What the runs sent is read from the mock's own journal (`GET /__admin/requests`); the mock hands
 out ids in sequence after a reset (919 on, past its fixture relation 918) and never again, so the
@@ -14,7 +15,7 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import httpx
@@ -22,10 +23,11 @@ import pytest
 
 from contracts.cli import main
 from contracts.client import RelationClient
+from contracts.custody import Answer, Custody
 from contracts.errors import UnsafeRequest
-from contracts.ledger import Ledger, ranges
+from contracts.ledger import Ledger, State, ranges
 from contracts.options import Options
-from contracts.st_guard import NOBODY, Guard, created_id, route_id
+from contracts.st_guard import NOBODY, Guard, answer_entity, created_id, route_id
 from contracts.st_rules import SAMPLE
 from mockserver import Settings, create_app
 from tests.contracts.conftest import QUICK
@@ -83,32 +85,87 @@ def test_the_ledger_is_one_file_every_process_appends_to_and_never_holds_the_run
     theirs.deleted(1002)
     assert ours.live() == [1001] and ours.ours(1002) and not ours.alive(1002)
     assert not ours.ours(918) and not ours.ours(1004)
+    theirs.seen(4100)
+    theirs.foreign(4101, "it existed before the POST")
+    assert ours.status(4100) == "seen" and not ours.ours(4100) and not ours.ours(4101)
+    ours.kept(1001, "DELETE answered 412")
+    assert not ours.ours(1001) and ours.live() == [], "a relation left behind is never written to again"
     summary = ours.summary()
     assert (summary.created, summary.deleted, summary.protected) == ([1001, 1002], [1002], 1)
+    assert summary.kept == {1001: "DELETE answered 412"}
+    assert summary.foreign == {4101: "it existed before the POST"}
 
 
-def test_the_sweep_deletes_what_is_left_and_reports_what_it_could_not(tmp_path: Path) -> None:
+def test_ownership_is_kept_per_resource_path_template(tmp_path: Path) -> None:
     ledger = Ledger(tmp_path / "ledger", 918)
-    for rid in (5, 6, 7, 8):
-        ledger.created(rid)
+    contacts = "/api/v1/Contact/{id}"
+    assert ledger.created(918, "a contact", resource=contacts), "918 is the run's relation, not a contact"
+    assert ledger.created(1001, resource=contacts)
+    assert ledger.ours(1001, contacts) and not ledger.ours(1001) and ledger.live() == []
+    assert ledger.live(contacts) == [918, 1001]
+
+
+STATE = State(
+    {"SourceContactId": 381, "SourcePersonId": 0, "DestinationContactId": 262, "DestinationPersonId": 0,
+     "RelationDefinitionId": 47, "Comment": "as the suite wrote it", "Reversed": 0},
+    "2026-01-05T10:00:00",
+    "Mon, 05 Jan 2026 10:00:00 GMT",
+)  # fmt: skip
+
+
+class _Server:
+    """A fake server for custody: GET answers by id, DELETE answers by id, and what was sent."""
+
+    def __init__(self, gets: dict[int, Answer], deletes: dict[int, int]) -> None:
+        self.gets, self.deletes = gets, deletes
+        self.sent: list[tuple[str, int, dict[str, str]]] = []
+
+    def __call__(self, method: str, rid: int, headers: Mapping[str, str]) -> Answer:
+        self.sent.append((method, rid, dict(headers)))
+        return self.gets[rid] if method == "GET" else Answer(self.deletes[rid])
+
+
+def _as_left(rid: int, **changes: object) -> Answer:
+    fields = {**(STATE.fields or {}), "RelationId": rid, "UpdatedDate": STATE.updated, **changes}
+    return Answer(200, {}, fields)
+
+
+def test_the_sweep_deletes_only_what_reads_as_the_run_left_it_and_names_what_it_left_behind(
+    tmp_path: Path,
+) -> None:
+    ledger = Ledger(tmp_path / "ledger", 918)
+    for rid in (5, 6, 7, 8, 9, 10):
+        ledger.created(rid, state=STATE)
     ledger.deleted(5)
-    answers = {6: (204, ""), 7: (404, ""), 8: (500, "")}
-    summary = ledger.sweep(lambda rid: answers[rid])
-    assert summary.deleted == [5, 6, 7] and summary.kept == {8: "DELETE answered 500"}
-    assert ledger.live() == [8]
+    server = _Server(
+        gets={6: _as_left(6), 7: Answer(404), 8: _as_left(8), 10: _as_left(10),
+              9: _as_left(9, Comment="a colleague's words", UpdatedDate="2026-01-05T10:07:00")},
+        deletes={6: 204, 8: 500, 10: 412},
+    )  # fmt: skip
+    summary = Custody(ledger, server).sweep()
+    assert summary.deleted == [5, 6, 7] and ledger.live() == []
+    assert summary.kept[8] == "DELETE answered 500"
+    assert summary.kept[9].startswith("it reads differently from the suite's last write")
+    assert "Comment" in summary.kept[9] and "UpdatedDate" in summary.kept[9]
+    assert summary.kept[10].startswith("DELETE answered 412")
+    deletes = [(rid, headers) for method, rid, headers in server.sent if method == "DELETE"]
+    assert deletes == [(rid, {"If-Unmodified-Since": STATE.since}) for rid in (6, 8, 10)]
     assert ranges([8, 1, 2, 3, 5, 6]) == "1-3, 5-6, 8" and ranges([]) == "none"
 
 
-def test_the_client_never_sends_a_delete_or_patch_for_a_relation_the_run_did_not_create(
+def test_the_client_writes_only_to_relations_the_run_created_and_puts_only_to_its_own(
     tmp_path: Path,
 ) -> None:
     ledger = Ledger(tmp_path / "ledger", 918)
     ledger.created(1001)
+    ledger.seen(4100)
     client = RelationClient(Options(url="http://127.0.0.1:9"), "http://127.0.0.1:9", ledger)
-    for method, rid in (("DELETE", 918), ("PATCH", 918), ("DELETE", 1002), ("PATCH", "1001")):
+    for method, rid in (("DELETE", 918), ("PATCH", 918), ("DELETE", 1002), ("PATCH", "1001"),
+                        ("PUT", 1002), ("PUT", 4100), ("DELETE", 4100)):  # fmt: skip
         with pytest.raises(UnsafeRequest, match="not sent"):
             client.send(method, rid)
     assert client.allowed("DELETE", 1001) is None and client.allowed("PUT", 918) is None
+    assert client.allowed("PUT", 1001) is None
     read_only = RelationClient(
         Options(url="http://127.0.0.1:9", read_only=True), "http://127.0.0.1:9", ledger
     )
@@ -117,28 +174,47 @@ def test_the_client_never_sends_a_delete_or_patch_for_a_relation_the_run_did_not
             read_only.send(method, 1001)
 
 
-def test_schemathesis_deletes_and_patches_only_relations_the_run_created(tmp_path: Path) -> None:
+def test_schemathesis_writes_only_to_relations_the_run_created(tmp_path: Path) -> None:
     ledger = Ledger(tmp_path / "ledger", 918)
     ledger.created(1001)
+    ledger.seen(819)
     guard = Guard(ledger=ledger, relation_id=918, pool=SAMPLE, base_url=None, headers=[], timeout=1,
                   read_only=False)  # fmt: skip
     # No server known to create one on: DELETE and PATCH go to an id no relation has.
-    assert [guard.target("DELETE", rid) for rid in (918, 5, 1001)] == [NOBODY, NOBODY, 1001]
-    assert [guard.target("PATCH", rid) for rid in (918, 5, 1001)] == [NOBODY, NOBODY, 1001]
-    assert [guard.target("PUT", rid) for rid in (918, 5, 1001)] == [918, 918, 1001]
+    assert [guard.target("DELETE", rid) for rid in (918, 5, 819, 1001)] == [NOBODY, NOBODY, NOBODY, 1001]
+    assert [guard.target("PATCH", rid) for rid in (918, 5, 819, 1001)] == [NOBODY, NOBODY, NOBODY, 1001]
+    assert [guard.target("PUT", rid) for rid in (918, 5, 819, 1001)] == [918, 918, 918, 1001]
     assert guard.target("GET", 5) == 5
-    guard.record("DELETE", 1001, 204, None)
+    assert guard.target("PUT", 1001, "/api/v1/Contact/{id}") == NOBODY, "ownership is per path template"
+    guard.record("DELETE", 1001, Answer(204))
     assert guard.target("PATCH", 1001) == NOBODY and guard.target("DELETE", 1001) == 1001
-    guard.record("PUT", 1001, 200, None)  # a PUT on a deleted id of ours brought it back
-    assert ledger.alive(1001)
-    guard.record("POST", None, 200, b'{"RelationId": 1005}')
-    guard.record(
-        "POST", None, 200, b"<ContactRelationEntity><RelationId>1006</RelationId></ContactRelationEntity>"
-    )
-    assert ledger.live() == [1001, 1005, 1006]
     with pytest.raises(UnsafeRequest):
         Guard(ledger=ledger, relation_id=918, pool=SAMPLE, base_url=None, headers=[], timeout=1,
               read_only=True).target("PUT", 918)  # fmt: skip
+
+
+def test_schemathesis_posts_are_the_runs_once_proven_new_and_a_get_marks_what_was_there(
+    journaled: str, tmp_path: Path
+) -> None:
+    ledger = Ledger(tmp_path / "ledger", 918)
+    guard = Guard(ledger=ledger, relation_id=918, pool=SAMPLE, base_url=journaled, headers=list(AUTH.items()),
+                  timeout=10, read_only=False)  # fmt: skip
+    body = {"SourceContactId": 381, "DestinationContactId": 262}
+    for accept in ("application/json", "application/xml"):
+        answer = httpx.post(f"{journaled}/api/v1/Relation", json=body, headers={**AUTH, "Accept": accept})
+        headers = {name.lower(): value for name, value in answer.headers.items()}
+        guard.record("POST", None, Answer(200, headers, answer_entity(answer.content)), elapsed=0.1)
+    guard.record("GET", 819, Answer(200, {}, {"RelationId": 819}))
+    old = httpx.get(f"{journaled}/api/v1/Relation/819", headers=AUTH)
+    guard.record("POST", None, Answer(200, {"date": old.headers["date"]}, old.json()))  # as a dedup would
+    assert ledger.live() == [FIRST_NEW_ID, FIRST_NEW_ID + 1]
+    assert ledger.status(819) == "foreign" and "showed it before" in ledger.why(819)
+    # A PATCH target is created on demand, proven new; a PUT that brings back a deleted one is recorded.
+    target = guard.target("PATCH", 819)
+    assert target == FIRST_NEW_ID + 2 and ledger.alive(target)
+    guard.record("DELETE", target, Answer(204))
+    guard.record("PUT", target, Answer(200, {}, None))
+    assert ledger.alive(target)
 
 
 def test_an_id_is_read_as_the_route_reads_it_and_a_post_always_asks_for_its_id() -> None:
@@ -198,7 +274,7 @@ def test_a_run_stopped_by_sigterm_still_deletes_what_it_created(journaled: str) 
     assert "interrupted" in err and "INTERRUPTED" in out
     created = _created(journaled)
     assert _still_there(journaled, created) == [], out
-    assert f"relations deleted: {len(created)}" in out and "NOT deleted" not in out
+    assert f"relations deleted: {len(created)}" in out and "left behind" not in out
     assert _writes_to(journaled, 918) == []
 
 
