@@ -26,6 +26,42 @@ import pytest
 
 TESTS = Path(__file__).resolve().parent
 
+# The fast tier: modules whose tests run in this process (the app over an ASGI transport, or plain
+# functions), but for the tests FAST_EXCEPT names. A new module joins by a line here; the guard below
+# keeps the promise.
+FAST = frozenset(
+    {
+        "contracts/test_rules.py",
+        "contracts/test_texts.py",
+        "contracts/test_values.py",
+        "mock/test_admin_doors.py",
+        "mock/test_secrets_masked.py",
+        "mock/test_service_unavailable.py",
+        "mock/test_callers.py",
+        "mock/test_content_types.py",
+        "mock/test_default.py",
+        "mock/test_delete.py",
+        "mock/test_errors.py",
+        "mock/test_field_lengths.py",
+        "mock/test_lifecycle.py",
+        "mock/test_patch.py",
+        "mock/test_post.py",
+        "mock/test_preconditions.py",
+        "mock/test_prefer.py",
+        "mock/test_put_state.py",
+        "mock/test_select.py",
+        "test_bench_script.py",
+        "test_public_api.py",
+        "test_spec.py",
+        "test_spec_resource.py",
+    }
+)
+# Tests of a FAST module that start a process or serve on a socket (a prefix of `module::name`).
+FAST_EXCEPT = (
+    "test_bench_script.py::test_a_one_second_run_",
+    "test_bench_script.py::test_the_mock_answers_what_the_write_rows_send",
+    "test_spec.py::test_spectral_",
+)
 # Modules of many independent tests on cheap, per-worker fixtures (servers in a thread, in-process
 # apps): their tests go to whichever worker is free.
 SPREAD = frozenset(
@@ -70,6 +106,8 @@ def _module(item: pytest.Item) -> str:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         module = _module(item)
+        if module in FAST and not f"{module}::{item.name}".startswith(FAST_EXCEPT):
+            item.add_marker(pytest.mark.fast)
         if module in TIMED:
             item.add_marker(pytest.mark.xdist_group(TIMED_GROUP))
         elif module not in SPREAD:

@@ -1,3 +1,11 @@
+"""The mock's request path, in this process: one app per store kind for the session, reset per test.
+
+`client` and `store_client` talk to the app over an ASGI transport (tests/livemock.py), so these
+tests need no socket and no process; what only a real server shows (uvicorn's parser, raw bytes,
+connections, signals) is tested with a real one, in test_bad_input.py, test_process.py and
+tests/reliability/.
+"""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -9,7 +17,7 @@ import pytest
 from openapi_schema_validator import OAS30Validator
 
 from mockserver.spec import SpecModel
-from tests.livemock import mock_in_thread
+from tests.livemock import InProcessMock, mock_in_process
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,33 +26,35 @@ AUTH = {"Authorization": BASIC}
 
 
 @pytest.fixture(scope="session")
-def mock_url() -> Iterator[str]:
-    with mock_in_thread() as url:
-        yield url
+def memory_mock() -> Iterator[InProcessMock]:
+    """The default mock (its store in memory), shared by the tests that reset it."""
+    with mock_in_process() as mock:
+        yield mock
 
 
-@pytest.fixture
-def client(mock_url: str) -> Iterator[httpx.Client]:
-    """A client of the shared mock, whose store and journal are reset before each test."""
-    with httpx.Client(base_url=mock_url, headers=AUTH, timeout=10) as http:
+@pytest.fixture(scope="session")
+def sqlite_mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessMock]:
+    """A mock keeping its store in a SQLite file (`--state`), shared by the tests that use it."""
+    with mock_in_process(state_file=tmp_path_factory.mktemp("state") / "state.sqlite3") as mock:
+        yield mock
+
+
+def _reset_client(mock: InProcessMock) -> Iterator[httpx.Client]:
+    with mock.client(headers=AUTH) as http:
         http.post("/__admin/reset").raise_for_status()
         yield http
 
 
-@pytest.fixture(scope="session")
-def sqlite_mock_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A mock keeping its store in a SQLite file (`--state`), shared by the tests that use it."""
-    with mock_in_thread(state_file=tmp_path_factory.mktemp("state") / "state.sqlite3") as url:
-        yield url
+@pytest.fixture
+def client(memory_mock: InProcessMock) -> Iterator[httpx.Client]:
+    """A client of the shared mock, whose store and journal are reset before each test."""
+    yield from _reset_client(memory_mock)
 
 
 @pytest.fixture(params=["memory", "sqlite"])
 def store_client(request: pytest.FixtureRequest) -> Iterator[httpx.Client]:
     """Like `client`, once against the memory store and once against the SQLite store."""
-    url = request.getfixturevalue("mock_url" if request.param == "memory" else "sqlite_mock_url")
-    with httpx.Client(base_url=url, headers=AUTH, timeout=10) as http:
-        http.post("/__admin/reset").raise_for_status()
-        yield http
+    yield from _reset_client(request.getfixturevalue(f"{request.param}_mock"))
 
 
 @pytest.fixture(scope="session")

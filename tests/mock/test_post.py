@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.livemock import REFS, mock_in_thread
+from tests.livemock import REFS, mock_in_process
 
 CREATE = "/api/v1/Relation"
 
@@ -168,11 +168,12 @@ def test_a_dynamic_post_answer_is_valid_for_its_schema(
 
 def test_ids_are_unique_across_stores_sharing_a_state_file(tmp_path: Path) -> None:
     state = tmp_path / "shared.sqlite3"  # two stores on one file, as --workers runs them
-    with mock_in_thread(state_file=state) as one, mock_in_thread(state_file=state) as two:
+    auth = {"Authorization": "Bearer 8A:x"}
+    with mock_in_process(state_file=state) as one, mock_in_process(state_file=state) as two:
         ids = []
-        for _ in range(4):
-            for url in (one, two):
-                answer = httpx.post(f"{url}{CREATE}", json=REFS, headers={"Authorization": "Bearer 8A:x"})
-                ids.append(answer.json()["RelationId"])
+        with one.client(headers=auth) as first, two.client(headers=auth) as second:
+            for _ in range(4):
+                for http in (first, second):
+                    ids.append(http.post(CREATE, json=REFS).json()["RelationId"])
         assert len(set(ids)) == len(ids) == 8
         assert sorted(ids) == list(range(919, 927))
