@@ -171,7 +171,10 @@ def select_checks(include: Iterable[str] | None, exclude: Iterable[str] | None) 
     unwanted = _expand(exclude) if exclude else set()
     chosen = tuple(name for name in CHECKS if name in wanted and name not in unwanted)
     if not chosen:
-        raise UsageError("--checks/--exclude-checks leave no check to run")
+        raise UsageError(
+            "--checks/--exclude-checks leave no check to run; expected at least one: name fewer in "
+            "--exclude-checks (--list-checks shows them all)"
+        )
     return chosen
 
 
@@ -189,5 +192,5 @@ def _expand(names: Iterable[str]) -> set[str]:
                 out.add(name)
             else:
                 valid = ", ".join(["all", SCHEMATHESIS, PROPERTY, *CHECKS])
-                raise UsageError(f"unknown check {name!r}; choose from: {valid}")
+                raise UsageError(f"unknown check {name!r}; expected one of: {valid} (see --list-checks)")
     return out

@@ -1,9 +1,12 @@
 """`python -m contracts` / `relation-contracts`: options in, exit code out.
 
 Exit 0: every enforced check held (warnings allowed). Exit 1: at least one contract violation.
-Exit 2: the suite could not run (bad arguments, server unreachable, spec invalid), with a one-line
-reason on stderr. Against a URL only the vendor's documented promises are enforced; `--strict`
-enforces every promise (the embedded mock is always held to all of them).
+Exit 2: the suite could not run (bad arguments, server unreachable or refusing the credentials,
+spec invalid), with a one-line reason on stderr. Exit 3: the suite itself went wrong (a bug: the
+traceback, then a one-line reason). Against a URL only the vendor's documented promises are
+enforced; `--strict` enforces every promise (the embedded mock is always held to all of them).
+This command is what CI runs: `make contract` turns every failing status into make's own 2.
+Every message says what was received, what was expected and what to do.
 
 Ctrl-C or SIGTERM stops the run, but not before it has deleted the relations it created and put
 the run's relation back; the summary and reports are still written, and the exit status is 130
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.metadata import version
@@ -24,7 +28,7 @@ from typing import NoReturn
 from rich.console import Console
 
 from contracts.catalog import CHECKS, select_checks
-from contracts.errors import ContractsError, Interrupted, UsageError
+from contracts.errors import ContractsError, Interrupted, SuiteBug, UsageError
 from contracts.options import (
     DEFAULT_MAX_EXAMPLES,
     DEFAULT_RELATION_ID,
@@ -34,6 +38,7 @@ from contracts.options import (
     METHODS,
     PHASES,
     Options,
+    auth_source,
     default_auth,
 )
 from contracts.report import (
@@ -49,21 +54,45 @@ from contracts.results import RunResult
 from contracts.suite import run_suite
 
 PROG = "relation-contracts"
-EXIT_HELD, EXIT_VIOLATED, EXIT_CANNOT_RUN = 0, 1, 2
+EXIT_HELD, EXIT_VIOLATED, EXIT_CANNOT_RUN, EXIT_INTERNAL = 0, 1, 2, 3
+DESCRIPTION = """\
+Check a server against the contract of the SuperOffice CRM WebAPI Relation resource
+(openapi/relation.yaml), every operation the vendor documents:
+
+  GET    /api/v1/Relation/{id}      read a relation (the relation under test, --relation-id)
+  PUT    /api/v1/Relation/{id}      update it (only --relation-id, or a relation the run created)
+  POST   /api/v1/Relation           create one (the suite creates relations of its own)
+  PATCH  /api/v1/Relation/{id}      change one with JSON Patch or merge patch (only the run's own)
+  DELETE /api/v1/Relation/{id}      delete one (only the run's own, and only as it left it)
+  GET    /api/v1/Relation/default   a new relation's default values
+
+Stock Schemathesis (examples, coverage, fuzzing, the stateful phase over the spec's links) and
+Hypothesis properties. The run writes only what a client sets, creates and deletes only its own
+relations, and puts --relation-id back as it found it. Without --url, the project's mock is
+started on a free port and tested."""
+EPILOG = """\
+exit status: 0 every enforced check held (warnings allowed), 1 a contract violation, 2 could not
+run (bad arguments, server unreachable, credentials refused, spec invalid), 3 an internal error of
+the suite. In CI run this command itself (or python -m contracts): `make contract` reports every
+failure as 2."""
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         """One line, not argparse's usage block: CI shows the last line of a failed step."""
-        self.exit(EXIT_CANNOT_RUN, f"{self.prog}: cannot run: {message} (see --help)\n")
+        self.exit(
+            EXIT_CANNOT_RUN,
+            f"{self.prog}: cannot run: {message}; expected the arguments --help describes: fix this one "
+            "(see --help)\n",
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
-        description="Check a server against the SuperOffice PUT /api/v1/Relation/{id} contract. "
-        "Without --url, the project's mock is started on a free port and tested.",
-        epilog="Exit status: 0 every check held, 1 a contract violation, 2 could not run.",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {version('relation-harness')}")
     parser.add_argument(
@@ -91,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"generated cases per Schemathesis operation and per property (default {DEFAULT_MAX_EXAMPLES})",
     )  # fmt: skip
     parser.add_argument(
-        "--seed", type=int, default=DEFAULT_SEED, metavar="N", help="same seed, same requests"
+        "--seed", type=_integer, default=DEFAULT_SEED, metavar="N", help="same seed, same requests"
     )
     parser.add_argument(
         "--workers", type=_positive, default=DEFAULT_WORKERS, metavar="N",
@@ -158,6 +187,7 @@ def parse_options(argv: list[str] | None = None) -> tuple[Options, argparse.Name
     options = Options(
         url=args.url,
         auth=default_auth() if args.auth is None else args.auth,
+        auth_source=auth_source(args.auth),
         headers=headers,
         relation_id=args.relation_id,
         max_examples=args.max_examples,
@@ -178,7 +208,10 @@ def parse_options(argv: list[str] | None = None) -> tuple[Options, argparse.Name
         methods=_methods(args.methods),
     )
     if options.read_only and not options.fuzz_phases and options.phases != PHASES:
-        raise UsageError("--read-only runs no stateful phase (it creates relations); choose other --phases")
+        raise UsageError(
+            f"--read-only with --phases {args.phases}: the stateful phase creates relations, so nothing "
+            "would run; expected other phases too: add examples, coverage or fuzzing to --phases"
+        )
     return options, args
 
 
@@ -198,14 +231,29 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{PROG}: interrupted", file=sys.stderr)
                 _write(exc.result, options)
                 return 128 + (received[0] if received else signal.SIGINT)
+    except SuiteBug as exc:
+        return _internal(exc)
     except ContractsError as exc:
         print(f"{PROG}: cannot run: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug of the suite's: exit 3, never 1 (a violation) nor 2
+        return _internal(exc)
     _write(result, options)
     return EXIT_HELD if result.ok else EXIT_VIOLATED
+
+
+def _internal(exc: BaseException) -> int:
+    """The traceback, then one line (CI shows the last line of a failed step)."""
+    traceback.print_exception(exc, file=sys.stderr)
+    print(
+        f"{PROG}: internal error: {type(exc).__name__}: {exc}; expected none: this is a bug of the suite, "
+        "not of the server: report it with the traceback above",
+        file=sys.stderr,
+    )
+    return EXIT_INTERNAL
 
 
 def _write(result: RunResult, options: Options) -> None:
@@ -246,7 +294,10 @@ def _stopped_by_signals() -> Iterator[list[int]]:
 def _header(raw: str) -> tuple[str, str]:
     name, sep, value = raw.partition(":")
     if not sep or not name.strip() or any(c.isspace() for c in name.strip()):
-        raise UsageError(f"--header must look like 'Name: value', not {raw!r}")
+        raise UsageError(
+            f"--header {raw!r} has no header name before a colon; expected 'Name: value': pass it as "
+            "--header 'X-Name: value'"
+        )
     return name.strip(), value.strip()
 
 
@@ -254,7 +305,10 @@ def _phases(raw: str) -> tuple[str, ...]:
     names = tuple(dict.fromkeys(name.strip() for name in raw.split(",") if name.strip()))
     unknown = [name for name in names if name not in PHASES]
     if unknown or not names:
-        raise UsageError(f"--phases takes a comma-separated subset of {','.join(PHASES)}, not {raw!r}")
+        raise UsageError(
+            f"--phases {raw!r}: expected a comma-separated subset of {','.join(PHASES)}: pass one of them, "
+            "e.g. --phases examples,fuzzing"
+        )
     return names
 
 
@@ -262,14 +316,26 @@ def _methods(raw: str) -> tuple[str, ...]:
     names = tuple(dict.fromkeys(name.strip().upper() for name in raw.split(",") if name.strip()))
     unknown = [name for name in names if name not in METHODS]
     if unknown:
-        raise UsageError(f"--methods takes a comma-separated subset of {','.join(METHODS)}, not {raw!r}")
+        raise UsageError(
+            f"--methods {raw!r}: expected a comma-separated subset of {','.join(METHODS)}: pass only "
+            "methods the spec has, e.g. --methods PUT,GET"
+        )
     return names
 
 
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is no whole number; pass digits such as 42") from None
+
+
 def _int32(text: str) -> int:
-    value = int(text)
+    value = _integer(text)
     if not -(2**31) <= value < 2**31:
-        raise argparse.ArgumentTypeError(f"{text} is not a 32-bit integer")
+        raise argparse.ArgumentTypeError(
+            f"{text} is outside the 32-bit integers ids are; pass an id from -2147483648 to 2147483647"
+        )
     return value
 
 
@@ -277,9 +343,13 @@ def _ids(text: str) -> tuple[int, ...]:
     try:
         values = tuple(int(part) for part in text.split(",") if part.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of ids") from None
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is no comma-separated list of ids; pass ids such as 381,262"
+        ) from None
     if not values or any(not 0 < value < 2**31 for value in values):
-        raise argparse.ArgumentTypeError(f"{text!r}: ids are positive 32-bit integers")
+        raise argparse.ArgumentTypeError(
+            f"{text!r} names an id that is no positive 32-bit integer; pass ids from 1 to 2147483647"
+        )
     return values
 
 
@@ -292,17 +362,21 @@ def _person_ids(text: str) -> tuple[tuple[int | None, int], ...]:
         try:
             pair = (int(contact) if colon else None, int(person))
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{part!r} is not CONTACT:PERSON (two ids)") from None
+            raise argparse.ArgumentTypeError(
+                f"{part!r} is no CONTACT:PERSON pair; pass pairs of ids such as 381:272"
+            ) from None
         if any(value is not None and not 0 < value < 2**31 for value in pair):
-            raise argparse.ArgumentTypeError(f"{part!r}: ids are positive 32-bit integers")
+            raise argparse.ArgumentTypeError(
+                f"{part!r} names an id that is no positive 32-bit integer; pass ids from 1 to 2147483647"
+            )
         out.append(pair)
     if not out:
-        raise argparse.ArgumentTypeError("--person-ids needs at least one CONTACT:PERSON pair")
+        raise argparse.ArgumentTypeError("no CONTACT:PERSON pair given; pass at least one, such as 381:272")
     return tuple(out)
 
 
 def _positive(text: str) -> int:
-    value = int(text)
+    value = _integer(text)
     if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} is not a positive integer")
+        raise argparse.ArgumentTypeError(f"{text} is not a positive whole number; pass 1 or more")
     return value

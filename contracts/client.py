@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from contracts.curl import AUTH_ENV, curl_command
+from contracts.curl import curl_command, env_refs
 from contracts.custody import Answer, Custody
 from contracts.errors import CannotRunError, UnsafeRequest
 from contracts.ledger import Ledger, is_id
@@ -94,7 +94,7 @@ class RelationClient:
         self.options = options
         self.ledger = ledger
         self._http = httpx.Client(timeout=options.request_timeout, follow_redirects=False)
-        self._env_refs = {} if options.auth_is_sample else {"Authorization": AUTH_ENV}
+        self._env_refs = env_refs(options.request_headers(), sample_auth=options.auth_is_sample)
         self.custody = Custody(ledger, self._fetch) if ledger is not None else None
 
     def close(self) -> None:

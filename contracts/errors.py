@@ -5,7 +5,10 @@
     ├── CannotRunError    server unreachable, spec invalid, tool missing   (exit 2)
     ├── PropertyFailed    a property saw the server break a promise         (exit 1, or a warning)
     ├── NotApplicable     a property has nothing to judge on this server    (reported, never a failure)
-    └── UnsafeRequest     a request the safety rules forbid was about to leave (a bug; never sent)
+    └── SuiteBug          the suite itself went wrong                       (exit 3)
+        └── UnsafeRequest a request the safety rules forbid was about to leave (never sent)
+
+Anything else that escapes a run is a bug of the suite's too: the CLI exits 3 for it.
 
 `Interrupted` (a KeyboardInterrupt, not a ContractsError) carries the result of a run stopped by
 Ctrl-C or SIGTERM, after the suite deleted what it had created.
@@ -46,7 +49,11 @@ class NotApplicable(ContractsError):
     """A property cannot judge this server (for example it offers no GET); the message says why."""
 
 
-class UnsafeRequest(ContractsError):
+class SuiteBug(ContractsError):
+    """The suite went wrong, not the server: a property crashed, or a safety rule caught a request."""
+
+
+class UnsafeRequest(SuiteBug):
     """A write under --read-only, or a PUT/PATCH/DELETE of a relation this run did not create: not sent."""
 
 

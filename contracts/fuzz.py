@@ -116,7 +116,10 @@ class _Job:
             return
         lines = [line for line in self.log.read_text("utf-8", "replace").splitlines() if line.strip()]
         reason = fatal[0] if fatal else (lines[-1].strip() if lines else "no output")
-        raise CannotRunError(f"Schemathesis ({', '.join(self.phases)}) could not run (exit {code}): {reason}")
+        raise CannotRunError(
+            f"Schemathesis ({', '.join(self.phases)}) could not run (exit {code}): {reason}; expected exit 0 "
+            "or 1: run again with fewer --phases to find the one that breaks, or with --checks property"
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,8 @@ DEFAULT_RELATION_ID = 918
 DEFAULT_MAX_EXAMPLES = 25
 DEFAULT_SEED = 20240918
 DEFAULT_WORKERS = 2
+# Where the credential came from: --auth, $CONTRACTS_AUTH, or the vendor's sample.
+FROM_OPTION, FROM_ENV, FROM_SAMPLE = "--auth", f"${AUTH_ENV}", "the vendor's sample credentials"
 # Schemathesis' phases; `stateful` chains calls over the spec's links (POST, then GET/PUT/PATCH/DELETE).
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 METHODS = ("GET", "PUT", "POST", "PATCH", "DELETE")
@@ -29,12 +31,21 @@ def default_auth() -> str:
     return os.environ.get(AUTH_ENV) or SAMPLE_AUTH
 
 
+def auth_source(given: str | None) -> str:
+    """Where the run's credential came from (for messages; never the credential itself)."""
+    if given is not None:
+        return FROM_OPTION
+    return FROM_ENV if os.environ.get(AUTH_ENV) else FROM_SAMPLE
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Options:
     """One contract run. `url=None` means: start the project's mock and test that."""
 
     url: str | None = None
     auth: str = SAMPLE_AUTH
+    # Where `auth` came from (FROM_OPTION, FROM_ENV, FROM_SAMPLE): the messages say it.
+    auth_source: str = FROM_SAMPLE
     headers: tuple[tuple[str, str], ...] = ()
     relation_id: int = DEFAULT_RELATION_ID
     max_examples: int = DEFAULT_MAX_EXAMPLES

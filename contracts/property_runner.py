@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from contracts.catalog import CHECKS, PROPERTY
 from contracts.client import XML, NoAnswer
 from contracts.context import Context
-from contracts.errors import ContractsError, NotApplicable, PropertyFailed
+from contracts.errors import NotApplicable, PropertyFailed, SuiteBug
 from contracts.lengths import field_lengths, text_fidelity
 from contracts.lifecycle import default_entity, lifecycle, post_ids
 from contracts.negotiation import accept_fallback, negotiation_answer, negotiation_body, text_json
@@ -135,7 +135,7 @@ PROPERTIES = (
 def run_property(
     ctx: Context, prop: Property, *, max_examples: int, seed: int, on_case: Callable[[], None]
 ) -> CheckOutcome:
-    """Run one property to its first violation; a crash of the suite itself is a ContractsError."""
+    """Run one property to its first violation; a crash of the suite itself is a SuiteBug."""
     info = CHECKS[prop.name]
     outcome = CheckOutcome(name=prop.name, engine=PROPERTY, basis=info.basis)
     seen: list[Failure] = []
@@ -197,4 +197,4 @@ def _run_hypothesis(
         raise
     except Exception as exc:
         if not seen:
-            raise ContractsError(f"property {name} crashed: {type(exc).__name__}: {exc}") from exc
+            raise SuiteBug(f"property {name} crashed: {type(exc).__name__}: {exc}") from exc

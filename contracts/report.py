@@ -1,17 +1,20 @@
 """Showing a run: live progress and a summary on the terminal, JUnit XML for CI, Markdown for a job page.
 
-Progress goes to stderr (a rich display on a terminal, one plain line per stage elsewhere, so CI logs
-stay readable); the failures, the warnings and the summary table go to stdout. Every check shows
+Progress goes to stderr: Rich's progress display on a terminal (stage, cases, elapsed time), and
+elsewhere one plain line per stage when it ends (its cases and the run's elapsed time), so CI logs
+stay readable. The failures, the warnings and the summary table go to stdout. No line that carries
+a body, a curl, a note or an id list is ever wrapped (a CI log is no terminal: JSON and commands
+must stay whole to be copied); only the summary table is laid out in columns. Every check shows
 the source of its promise (vendor doc, framework default, RFC, our choice), and every finding
 says whether it fails the run or is a warning. Every report lists the relations the run created
-and deleted (and any it could not delete). Under GitHub Actions (`GITHUB_STEP_SUMMARY` set) the
-Markdown report is appended to the job's summary page as well.
+and deleted (and any it left behind, and why); JUnit XML: `contracts.junit`. Under GitHub Actions
+(`GITHUB_STEP_SUMMARY` set) the Markdown report is appended to the job's summary page as well.
 """
 
 from __future__ import annotations
 
 import os
-import xml.etree.ElementTree as ET
+import time
 from pathlib import Path
 
 from rich.console import Console
@@ -19,8 +22,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from contracts.catalog import BASIS_LABELS, CHECKS
-from contracts.ledger import ranges
+from contracts.catalog import CHECKS
+from contracts.findings import LEFT_BEHIND, NOT_OURS, basis_label, cleanup_lines, plain
+from contracts.junit import write_junit
 from contracts.results import (
     FAILED,
     NOT_APPLICABLE,
@@ -33,9 +37,7 @@ from contracts.results import (
 )
 
 GITHUB_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
-# Cleanup lines: one of the run's relations it did not delete; one a POST answered that is not the run's.
-LEFT_BEHIND = "left behind:"
-NOT_OURS = "not the suite's:"
+__all__ = ["basis_label", "cleanup_lines", "plain", "write_junit"]  # also read from here
 _STYLE = {PASSED: "green", FAILED: "bold red", WARNED: "yellow", NOT_RUN: "yellow", NOT_APPLICABLE: "dim"}
 _MARK = {
     PASSED: "✓ held",
@@ -66,9 +68,11 @@ class ConsoleReporter(Reporter):
         self._progress: Progress | None = None
         self._tasks: dict[str, TaskID] = {}
         self._counts: dict[str, int] = {}
+        self._started = time.monotonic()
 
     def start(self, target: str) -> None:
-        self.console.print(f"[bold]relation contracts[/bold] → {escape(target)}")
+        self._started = time.monotonic()
+        self.console.print(f"[bold]relation contracts[/bold] → {escape(target)}", soft_wrap=True)
         if self.console.is_terminal:
             self._progress = Progress(
                 TextColumn("{task.description:<34}"),
@@ -83,8 +87,6 @@ class ConsoleReporter(Reporter):
         self._counts[name] = 0
         if self._progress is not None:
             self._tasks[name] = self._progress.add_task(name, total=total)
-        else:
-            self.console.print(f"  … {escape(name)}")
 
     def advance(self, name: str, completed: int | None = None, step: int = 1) -> None:
         self._counts[name] = completed if completed is not None else self._counts.get(name, 0) + step
@@ -99,7 +101,11 @@ class ConsoleReporter(Reporter):
                 task, total=max(count, 1), completed=count, description=f"{name} {summary}".strip()
             )
         else:
-            self.console.print(f"  ✓ {escape(name)}: {count} cases {escape(summary)}".rstrip())
+            elapsed = time.monotonic() - self._started
+            mark = escape(summary) if summary else "✓"
+            self.console.print(
+                f"  {mark} {escape(name)}: {count} cases, {elapsed:.1f} s elapsed", soft_wrap=True
+            )
 
     def close(self) -> None:
         if self._progress is not None:
@@ -109,6 +115,9 @@ class ConsoleReporter(Reporter):
 
 def print_summary(result: RunResult, console: Console | None = None) -> None:
     console = console or Console()
+    if (result.failures or result.warnings) and result.replay:
+        console.print(f"To run a curl below: {escape('; '.join(result.replay))}.", soft_wrap=True)
+        console.print()
     for failure in result.failures:
         _print_failure(console, failure)
     for failure in result.warnings:
@@ -132,12 +141,12 @@ def print_summary(result: RunResult, console: Console | None = None) -> None:
         )
     console.print(table)
     for note in result.notes:
-        console.print(f"[yellow]note:[/yellow] {escape(note)}")
+        console.print(f"[yellow]note:[/yellow] {escape(note)}", soft_wrap=True)
     for line in cleanup_lines(result):
         style = (
             "bold red" if line.startswith(LEFT_BEHIND) else "yellow" if line.startswith(NOT_OURS) else "cyan"
         )
-        console.print(f"[{style}]{escape(line)}[/]")
+        console.print(f"[{style}]{escape(line)}[/]", soft_wrap=True)
     counts = _counts(result)
     verdict = "[bold red]CONTRACT VIOLATED[/]" if not result.ok else "[bold green]CONTRACT HELD[/]"
     if result.interrupted:
@@ -146,30 +155,15 @@ def print_summary(result: RunResult, console: Console | None = None) -> None:
         f"{verdict}: {counts[PASSED]} checks held, {counts[FAILED]} violated, "
         f"{counts[WARNED]} with warnings, "
         f"{counts[NOT_RUN]} not run, {counts[NOT_APPLICABLE]} not applicable; "
-        f"{result.schemathesis_cases} Schemathesis cases; seed {result.seed}; {result.elapsed:.1f} s"
+        f"{result.schemathesis_cases} Schemathesis cases; seed {result.seed}; {result.elapsed:.1f} s",
+        soft_wrap=True,
     )
     if result.warnings and not result.strict:
         console.print(
             "[yellow]Warnings break promises that are not the vendor's documented ones; "
-            "--strict makes them fail the run.[/yellow]"
+            "--strict makes them fail the run.[/yellow]",
+            soft_wrap=True,
         )
-
-
-def cleanup_lines(result: RunResult) -> list[str]:
-    """What the run created and deleted on the server, every id (consecutive ones as ranges)."""
-    if result.read_only:
-        return ["--read-only: only GET requests were sent; nothing was created or changed"]
-    lines = [
-        f"relations created: {len(result.created)} ({ranges(result.created)})",
-        f"relations deleted: {len(result.deleted)} ({ranges(result.deleted)})",
-    ]
-    for rid, reason in result.not_deleted.items():
-        lines.append(
-            f"{LEFT_BEHIND} relation {rid} ({reason}); look at it, and delete it by hand if nobody needs it"
-        )
-    for rid, reason in result.not_ours.items():
-        lines.append(f"{NOT_OURS} relation {rid} (a POST answered it, but {reason}); left exactly as it was")
-    return lines
 
 
 def _counts(result: RunResult) -> dict[str, int]:
@@ -177,10 +171,6 @@ def _counts(result: RunResult) -> dict[str, int]:
     for outcome in result.outcomes.values():
         counts[outcome.status] += 1
     return counts
-
-
-def basis_label(basis: str) -> str:
-    return BASIS_LABELS.get(basis, basis)
 
 
 def result_label(outcome: CheckOutcome) -> str:
@@ -198,9 +188,10 @@ def _print_failure(console: Console, failure: Failure) -> None:
         head = f"[bold red]✗ {escape(failure.check)}[/]"
     else:
         head = f"[yellow]⚠ {escape(failure.check)}[/] (warning)"
-    console.print(f"{head} — {escape(failure.title)}{where} [{escape(basis_label(failure.basis))}]")
-    console.print(f"  expected: {escape(failure.expected)}")
-    console.print(f"  seen:     {escape(failure.seen)}")
+    source = escape(f"[{basis_label(failure.basis)}]")
+    console.print(f"{head} — {escape(failure.title)}{where} {source}", soft_wrap=True)
+    console.print(f"  expected: {escape(failure.expected)}", soft_wrap=True)
+    console.print(f"  seen:     {escape(failure.seen)}", soft_wrap=True)
     console.print("  reproduce:")
     for line in failure.curl.splitlines():
         console.print(f"    {escape(line)}", soft_wrap=True)
@@ -210,62 +201,6 @@ def _print_failure(console: Console, failure: Failure) -> None:
 def _summary(name: str) -> str:
     info = CHECKS.get(name)
     return info.summary if info else ""
-
-
-def write_junit(result: RunResult, path: Path) -> None:
-    suites = ET.Element("testsuites", name="relation-contracts", time=f"{result.elapsed:.3f}")
-    by_engine: dict[str, list[CheckOutcome]] = {}
-    for outcome in result.outcomes.values():
-        by_engine.setdefault(outcome.engine, []).append(outcome)
-    for engine, outcomes in by_engine.items():
-        suite = ET.SubElement(
-            suites,
-            "testsuite",
-            name=f"contracts.{engine}",
-            tests=str(len(outcomes)),
-            failures=str(sum(1 for o in outcomes if o.status == FAILED)),
-            skipped=str(sum(1 for o in outcomes if o.status in (NOT_RUN, NOT_APPLICABLE))),
-        )
-        for outcome in outcomes:
-            case = ET.SubElement(suite, "testcase", classname=f"contracts.{engine}", name=outcome.name)
-            properties = ET.SubElement(case, "properties")
-            ET.SubElement(properties, "property", name="source", value=basis_label(outcome.basis))
-            if outcome.violations:
-                first = outcome.violations[0]
-                failure = ET.SubElement(case, "failure", message=first.title, type=outcome.name)
-                failure.text = "\n\n".join(_plain(f) for f in outcome.violations)
-            elif outcome.status in (NOT_RUN, NOT_APPLICABLE):
-                ET.SubElement(
-                    case, "skipped", message=f"{outcome.status}: {outcome.reason or ''}".rstrip(": ")
-                )
-            if outcome.warnings:
-                out = ET.SubElement(case, "system-out")
-                out.text = "\n\n".join(f"warning: {_plain(f)}" for f in outcome.warnings)
-    # What the run created and deleted: a suite of its own (properties belong to a testsuite).
-    cleanup = ET.SubElement(
-        suites, "testsuite", name="contracts.cleanup", tests="1", failures="0", skipped="0"
-    )
-    listed = ET.SubElement(cleanup, "properties")
-    for name, ids in (("relations.created", result.created), ("relations.deleted", result.deleted),
-                      ("relations.not_deleted", list(result.not_deleted)),
-                      ("relations.not_ours", list(result.not_ours))):  # fmt: skip
-        ET.SubElement(listed, "property", name=name, value=ranges(ids))
-    ET.SubElement(listed, "property", name="read_only", value=str(result.read_only).lower())
-    ET.SubElement(listed, "property", name="interrupted", value=str(result.interrupted).lower())
-    case = ET.SubElement(
-        cleanup, "testcase", classname="contracts.cleanup", name="relations_created_and_deleted"
-    )
-    ET.SubElement(case, "system-out").text = "\n".join(cleanup_lines(result))
-    ET.indent(suites)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
-
-
-def _plain(failure: Failure) -> str:
-    return (
-        f"{failure.title} ({failure.operation}) [{basis_label(failure.basis)}]\n"
-        f"expected: {failure.expected}\nseen: {failure.seen}\nreproduce:\n{failure.curl}"
-    )
 
 
 def markdown(result: RunResult) -> str:
@@ -286,6 +221,8 @@ def markdown(result: RunResult) -> str:
             f"| `{outcome.name}` | {outcome.engine} | {basis_label(outcome.basis)} | {outcome.cases} "
             f"| {result_label(outcome)}{reason} |"
         )
+    if (result.failures or result.warnings) and result.replay:
+        lines += ["", f"To run a curl below: {_md('; '.join(result.replay))}."]
     for heading, failures in (("✗", result.failures), ("⚠ warning:", result.warnings)):
         for failure in failures:
             lines += [

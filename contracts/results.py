@@ -47,6 +47,9 @@ class CheckOutcome:
     # Why the check could not apply (not applicable) or did not run; None when it ran.
     reason: str | None = None
     applicable: bool = True
+    # Seconds spent on it: a property's own; for Schemathesis' checks, which judge the same requests
+    # together, Schemathesis' wall time shared out by the cases each judged.
+    elapsed: float = 0.0
 
     @property
     def violations(self) -> list[Failure]:
@@ -91,6 +94,11 @@ class RunResult:
     # Relations a POST answered that are not the run's (they existed before, or it could not tell):
     # id -> why; never written to, left exactly as they were.
     not_ours: dict[int, str] = field(default_factory=dict)
+    # When the run started (UTC, ISO 8601 to the second), and the seconds its cleanup took.
+    started_at: str = ""
+    cleanup_elapsed: float = 0.0
+    # What to set before a printed curl runs (the variables it names instead of credentials).
+    replay: list[str] = field(default_factory=list)
 
     @property
     def failures(self) -> list[Failure]:

@@ -26,6 +26,11 @@ SERVER_SET = frozenset({"RelationId", "UpdatedDate", "UpdatedBy", "CreatedDate",
 UNDOCUMENTED = frozenset({"TableRight", "FieldProperties", "_Links", "ExtraFields", "CustomFields"})
 
 EMPTY_DATE = "0001-01-01T00:00:00"
+# What every message about an unusable spec ends with: what was expected, and what to do.
+FIX = (
+    "; expected the project's OpenAPI 3 document for /api/v1/Relation: pass --spec with its path, "
+    "or leave --spec out"
+)
 _AT_MOST = re.compile(r"\bAt most (\d+) characters", re.IGNORECASE)
 
 INT = "int"
@@ -77,19 +82,19 @@ def load_spec(path: Path) -> Mapping[str, Any]:
     try:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
-        raise CannotRunError(f"cannot read the spec {path}: {exc.strerror or exc}") from exc
+        raise CannotRunError(f"cannot read the spec {path}: {exc.strerror or exc}{FIX}") from exc
     except yaml.YAMLError as exc:
-        raise CannotRunError(f"the spec {path} is not valid YAML: {_one_line(exc)}") from exc
+        raise CannotRunError(f"the spec {path} is not valid YAML: {_one_line(exc)}{FIX}") from exc
     if not isinstance(raw, dict):
-        raise CannotRunError(f"the spec {path} is not an OpenAPI document")
+        raise CannotRunError(f"the spec {path} is not an OpenAPI document{FIX}")
     try:
         from openapi_spec_validator import validate
 
         validate(raw)
     except Exception as exc:
-        raise CannotRunError(f"the spec {path} is not valid OpenAPI: {_one_line(exc)}") from exc
+        raise CannotRunError(f"the spec {path} is not valid OpenAPI: {_one_line(exc)}{FIX}") from exc
     if PUT_PATH not in raw.get("paths", {}) or "put" not in raw["paths"][PUT_PATH]:
-        raise CannotRunError(f"the spec {path} has no PUT {PUT_PATH}")
+        raise CannotRunError(f"the spec {path} has no PUT {PUT_PATH}{FIX}")
     return raw
 
 

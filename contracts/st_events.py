@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from contracts.catalog import INERT, OURS, RFC, VENDOR
-from contracts.curl import AUTH_ENV, curl_command
+from contracts.curl import curl_command, env_refs
 from contracts.options import Options
 from contracts.results import CheckOutcome, Failure
 from contracts.values import parse_http_date
@@ -237,7 +237,7 @@ def _failure(name: str, info: dict[str, Any], interaction: dict[str, Any], optio
     curl = "(request not recorded)"
     if request:
         headers = [(key, value) for key, values in (request.get("headers") or {}).items() for value in values]
-        refs = {} if options.auth_is_sample else {"Authorization": AUTH_ENV}
+        refs = env_refs(options.request_headers(), sample_auth=options.auth_is_sample)
         body = _decode(request.get("body"))
         curl = curl_command(
             request.get("method", "GET"), request.get("uri", ""), headers, body, env_refs=refs

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from contracts import proxied
 from contracts.catalog import CHECKS, PROPERTY, SCHEMATHESIS
 from contracts.client import XML, RelationClient
 from contracts.context import NO_GET, Context
+from contracts.curl import env_refs, how_to_set
 from contracts.errors import CannotRunError, Interrupted, UsageError
 from contracts.fuzz import run_schemathesis
 from contracts.ledger import Ledger
@@ -36,7 +38,7 @@ from contracts.references import DERIVED_FIELDS, SAMPLE_ORIGIN, SETTABLE, Refere
 from contracts.report import Reporter
 from contracts.results import CheckOutcome, RunResult
 from contracts.spec import SERVER_SET, UNDOCUMENTED, EntityShape, entity_shape, load_spec
-from contracts.target import probe, target
+from contracts.target import probe, refusal, target
 from contracts.values import diff_fields, xml_namespace
 
 SAMPLE_REQUEST = "SeedSampleRequest"
@@ -50,6 +52,7 @@ def run_suite(options: Options, reporter: Reporter | None = None) -> RunResult:
     shape = entity_shape(spec)
     sample = ((spec.get("components", {}).get("examples", {}).get(SAMPLE_REQUEST)) or {}).get("value")
     started = time.monotonic()
+    started_at = datetime.now(UTC).replace(microsecond=0, tzinfo=None).isoformat()
     with target(options) as base_url, tempfile.TemporaryDirectory(prefix="contracts-run-") as tmp:
         label = base_url if options.url else f"the embedded mock at {base_url}"
         result = RunResult(
@@ -57,6 +60,10 @@ def run_suite(options: Options, reporter: Reporter | None = None) -> RunResult:
             seed=options.seed,
             strict=options.strict or options.embedded,
             read_only=options.read_only,
+            started_at=started_at,
+        )
+        result.replay = how_to_set(
+            env_refs(options.request_headers(), sample_auth=options.auth_is_sample), options.auth_source
         )
         ledger = Ledger(Path(tmp) / "ledger", options.relation_id)
         context = _preflight(options, base_url, shape, sample, result, ledger)
@@ -69,10 +76,12 @@ def run_suite(options: Options, reporter: Reporter | None = None) -> RunResult:
             result.interrupted = True
         finally:
             reporter.close()
+            cleanup = time.monotonic()
             _sweep(context, ledger, result)
             if not options.read_only:
                 _restore(context, result)
             context.client.close()
+            result.cleanup_elapsed = time.monotonic() - cleanup
         if behind_proxy is not None and not result.interrupted:
             proxied.collect(options, result, behind_proxy)
     _mark_enforced(result, options)
@@ -94,9 +103,7 @@ def _preflight(
 ) -> Context:
     answer = probe(base_url, options)
     if answer.status_code in (401, 403):
-        raise CannotRunError(
-            f"{base_url} refused the credentials (GET answered {answer.status_code}); pass --auth or --header"
-        )
+        raise CannotRunError(refusal(base_url, answer, options))
     body = _json_object(answer) if answer.status_code == 200 else None
     try:
         pool, notes = build_pool(
@@ -183,6 +190,7 @@ def _run_properties(
             continue
         stage = f"property {prop.name}"
         reporter.stage(stage, total=None if prop.strategy else 1)
+        began = time.monotonic()
         outcome = run_property(
             context,
             prop,
@@ -190,6 +198,7 @@ def _run_properties(
             seed=options.seed,
             on_case=lambda stage=stage: reporter.advance(stage),
         )
+        outcome.elapsed = time.monotonic() - began
         result.outcomes[prop.name] = outcome
         reporter.done(stage, "✗" if outcome.failures else "✓")
     result.notes += context.notes
@@ -216,9 +225,14 @@ def _run_schemathesis(
         for phase, stage in stages.items():
             reporter.advance(stage, completed=counts.get(phase, 0))
 
+    began = time.monotonic()
     fuzzed = run_schemathesis(
         options, base_url, checks, context.pool, on_progress, context.xml_namespace, context.ledger
     )
+    wall = time.monotonic() - began
+    judged = sum(outcome.cases for outcome in fuzzed.outcomes.values())
+    for outcome in fuzzed.outcomes.values():
+        outcome.elapsed = wall * outcome.cases / judged if judged else 0.0
     for stage in stages.values():
         reporter.done(stage)
     result.outcomes.update(fuzzed.outcomes)
