@@ -58,7 +58,7 @@ def _entity(response: schemathesis.Response) -> dict[str, Any] | None:
 
 @schemathesis.check
 def relation_id_matches_path(
-    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
 ) -> bool | None:
     entity = _entity(response)
     path_id = (case.path_parameters or {}).get("id")
@@ -78,7 +78,7 @@ def relation_id_matches_path(
 
 @schemathesis.check
 def select_nulls_unselected(
-    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
 ) -> bool | None:
     raw = (case.query or {}).get("$select")
     entity = _entity(response)
@@ -138,7 +138,7 @@ def _emptied(name: str, value: Any) -> bool:
 
 @schemathesis.check
 def last_modified_not_after_date(
-    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
 ) -> bool | None:
     modified, date = _header_date(response, "last-modified"), _header_date(response, "date")
     if modified is not None and date is not None and modified > date:

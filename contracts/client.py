@@ -66,7 +66,7 @@ class Exchange:
 
     @property
     def media_type(self) -> str:
-        return self.response.headers.get("content-type", "").split(";")[0].strip().lower()
+        return str(self.response.headers.get("content-type", "")).split(";")[0].strip().lower()
 
     def json(self) -> Any:
         """The JSON body, or None when there is none or it is not JSON."""

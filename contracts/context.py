@@ -65,7 +65,7 @@ class Context:
     # What the properties want the report to say (lengths judged and where they came from, ...).
     notes: list[str] = field(default_factory=list)
 
-    def body(self, index: int = 0, **free: Any) -> dict[str, Any]:
+    def body(self, index: int = 0, /, **free: Any) -> dict[str, Any]:
         """A valid body on the pool's references, with the given free fields."""
         links = self.pool.sets[index % len(self.pool.sets)]
         return {**links.body(), "RelationId": self.relation_id, **free}

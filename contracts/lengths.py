@@ -63,10 +63,10 @@ def field_lengths(ctx: Context, _: None) -> None:
         _judge(ctx, name, limit, MEDIA, soft)
     verdicts: dict[str, list[str]] = {}
     for name in DERIVED_FIELDS:
-        limit = announced.get(name) or ctx.shape.lengths.get(name)
-        if limit and name in ctx.shape.kinds:
-            verdict = _judge_derived(ctx, name, limit, soft)
-            verdicts.setdefault(verdict, []).append(f"{name} ({limit})")
+        derived_limit = announced.get(name) or ctx.shape.lengths.get(name)
+        if derived_limit and name in ctx.shape.kinds:
+            verdict = _judge_derived(ctx, name, derived_limit, soft)
+            verdicts.setdefault(verdict, []).append(f"{name} ({derived_limit})")
     ctx.notes += [f"field_lengths: {', '.join(names)}: {verdict}" for verdict, names in verdicts.items()]
     if soft:
         raise PropertyFailed(soft[0])

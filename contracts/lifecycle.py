@@ -100,7 +100,8 @@ def _links(check: str, created: dict[str, Any], rid: int, steps: list[Exchange])
     """The vendor's POST answers ContactRelationEntityWithLinks: `_Links.Self` names the new relation."""
     links = created.get("_Links")
     target = links.get("Self") if isinstance(links, dict) else None
-    if not isinstance(target, str) or not SELF.search(target) or SELF.search(target).group(1) != str(rid):
+    found = SELF.search(target) if isinstance(target, str) else None
+    if found is None or found.group(1) != str(rid):
         fail(
             check,
             "the POST answer has no _Links.Self naming the new relation",

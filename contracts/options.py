@@ -6,11 +6,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from relation_spec import SPEC as DEFAULT_SPEC  # openapi/relation.yaml, shipped as package data
+from relation_spec import SPEC  # openapi/relation.yaml, shipped as package data
 
 from contracts.catalog import VENDOR
 from contracts.curl import AUTH_ENV
 
+DEFAULT_SPEC: Path = Path(SPEC)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The vendor's sample credentials (user tje0, from the PUT page); harmless to print.
 SAMPLE_AUTH = "Basic dGplMDpUamUw"

@@ -43,9 +43,9 @@ def round_trip(ctx: Context, body: dict[str, Any]) -> None:
 def replace(ctx: Context, _: None) -> None:
     """Fields a PUT leaves out, or sends as null, take their empty values: nothing is merged."""
     check = "replace"
-    full = ctx.body(Comment="contracts: replace check", Reversed=1)
+    full: dict[str, Any] = ctx.body(Comment="contracts: replace check", Reversed=1)
     for label, partial in (("left out", ctx.body()), ("sent as null", ctx.body(Comment=None))):
-        first, _ = ctx.put(check, full)
+        first = ctx.put(check, full)[0]
         second, entity = ctx.put(check, partial)
         steps = [first, second]
         diffs = ctx.settable_diffs(partial, entity)

@@ -50,7 +50,10 @@ _BASIS = {
 def _admin(options: Options, method: str) -> httpx.Response | None:
     try:
         return httpx.request(
-            method, f"{options.url.rstrip('/')}{ADMIN}", headers=options.request_headers(), timeout=10.0
+            method,
+            f"{(options.url or '').rstrip('/')}{ADMIN}",
+            headers=options.request_headers(),
+            timeout=10.0,
         )
     except httpx.HTTPError:
         return None

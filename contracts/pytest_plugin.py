@@ -100,8 +100,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Remember which checks survived -k/deselection, so the one run does only those."""
-    selected = [
-        item.callspec.params["contract_check"]
+    selected: list[str] = [
+        str(item.callspec.params["contract_check"])
         for item in items
         if isinstance(item, pytest.Function)
         and hasattr(item, "callspec")

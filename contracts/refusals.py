@@ -23,8 +23,8 @@ from contracts.values import same_value
 def mandatory_references(ctx: Context, _: None) -> None:
     """SourceContactId and DestinationContactId are mandatory: 0, null or absent is refused, unsaved."""
     check = "mandatory_references"
-    base = ctx.body(Comment="contracts: mandatory references")
-    good, _ = ctx.put(check, base)
+    base: dict[str, Any] = ctx.body(Comment="contracts: mandatory references")
+    good = ctx.put(check, base)[0]
     for name in MANDATORY:
         for label, body in (
             ("0", {**base, name: 0}),

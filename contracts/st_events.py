@@ -238,9 +238,9 @@ def _failure(name: str, info: dict[str, Any], interaction: dict[str, Any], optio
     if request:
         headers = [(key, value) for key, values in (request.get("headers") or {}).items() for value in values]
         refs = env_refs(options.request_headers(), sample_auth=options.auth_is_sample)
-        body = _decode(request.get("body"))
+        sent = _decode(request.get("body"))
         curl = curl_command(
-            request.get("method", "GET"), request.get("uri", ""), headers, body, env_refs=refs
+            request.get("method", "GET"), request.get("uri", ""), headers, sent, env_refs=refs
         )
     return Failure(
         check=name,

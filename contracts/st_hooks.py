@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import IO, Any
+from typing import IO, Any, TypeGuard
 
 import schemathesis
 from schemathesis.core.failures import AcceptedNegativeData, Failure
@@ -66,11 +66,13 @@ if _xml_namespace:
     @schemathesis.serializer("application/xml", "text/xml")
     def _namespaced_xml(ctx: schemathesis.SerializationContext, value: Any) -> bytes:
         data = serialize_xml(ctx.case, value)["data"]
-        return with_namespace(data if isinstance(data, bytes) else str(data).encode(), _xml_namespace)
+        return with_namespace(data if isinstance(data, bytes) else str(data).encode(), _xml_namespace or "")
 
 
 @schemathesis.hook
-def before_call(context: schemathesis.HookContext, case: schemathesis.Case, kwargs: dict[str, Any]) -> None:
+def before_call(
+    context: schemathesis.HookContext, case: schemathesis.Case[Any], kwargs: dict[str, Any]
+) -> None:
     method = case.method.upper()
     _guard.refuse_write(method, case.path)
     _guard.learn_server(case.operation.schema)
@@ -93,7 +95,7 @@ def before_call(context: schemathesis.HookContext, case: schemathesis.Case, kwar
             media_type=case.media_type,
             pool=_pool,
             # A new relation's body says 0; a real tenant might save a POST under any other id.
-            relation_id=0 if creating else value if _is_int(value) else _relation_id,
+            relation_id=0 if creating or value is None else value if _is_int(value) else _relation_id,
             keep_body_id=_keep_body_id and (_embedded or not creating),
         )
 
@@ -102,10 +104,11 @@ def before_call(context: schemathesis.HookContext, case: schemathesis.Case, kwar
 def filter_failure(
     context: schemathesis.HookContext,
     failure: Failure,
-    case: schemathesis.Case,
+    case: schemathesis.Case[Any],
     response: schemathesis.Response,
 ) -> bool:
-    since = response.request.headers.get("If-Unmodified-Since")
+    raw = response.request.headers.get("If-Unmodified-Since")
+    since = raw.decode("latin-1") if isinstance(raw, bytes) else raw
     if isinstance(failure, RejectedPositiveData):
         return not (failure.status_code == 412 and stale_precondition(since))
     if isinstance(failure, AcceptedNegativeData):
@@ -120,16 +123,16 @@ def filter_failure(
     return True
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value in INT32
 
 
-def _positive(case: schemathesis.Case, location: ParameterLocation) -> bool:
+def _positive(case: schemathesis.Case[Any], location: ParameterLocation) -> bool:
     info = case.meta.components.get(location) if case.meta is not None else None
     return info is not None and info.mode.is_positive
 
 
-def _only_body_negative(case: schemathesis.Case) -> bool:
+def _only_body_negative(case: schemathesis.Case[Any]) -> bool:
     meta = case.meta
     if meta is None:
         return False
@@ -138,7 +141,7 @@ def _only_body_negative(case: schemathesis.Case) -> bool:
     return body is not None and body.mode.is_negative and not any(info.mode.is_negative for info in others)
 
 
-def _xml_valid_as_text(case: schemathesis.Case) -> bool:
+def _xml_valid_as_text(case: schemathesis.Case[Any]) -> bool:
     alternative = case.operation.get_body_for_media_type(case.media_type)
     if alternative is None:
         return False
@@ -177,7 +180,7 @@ def _json(response: schemathesis.Response) -> Any:
 
 @schemathesis.hook
 def after_call(
-    context: schemathesis.HookContext, case: schemathesis.Case, response: schemathesis.Response
+    context: schemathesis.HookContext, case: schemathesis.Case[Any], response: schemathesis.Response
 ) -> None:
     global _progress
     _record(case, response)

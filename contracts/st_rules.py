@@ -33,7 +33,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, MutableMapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeGuard
 
 from contracts.references import DERIVED_FIELDS, FREE_FIELDS, REFERENCE_FIELDS, SHORT, Links, ReferencePool
 from contracts.texts import cut_utf16
@@ -155,7 +155,7 @@ def _pick(body: Mapping[str, Any], count: int) -> int:
     return abs(seed) % count if _is_int(seed) else 0
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value in INT32
 
 

@@ -12,6 +12,8 @@ tab, LF and CR, so that the same value can travel as JSON, XML and form data.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import strategies as st
@@ -85,8 +87,15 @@ def selections(shape: EntityShape) -> st.SearchStrategy[list[str]]:
         return [name for name in chosen if name.split("/")[0] not in whole or "/" not in name]
 
     chosen = st.lists(st.sampled_from(names), min_size=1, max_size=5, unique=True).map(drop_shadowed)
-    return chosen.flatmap(
-        lambda picked: st.tuples(*(st.sampled_from(_CASINGS).map(lambda f, n=n: f(n)) for n in picked)).map(
-            list
-        )
-    )
+
+    def spelt(picked: list[str]) -> st.SearchStrategy[list[str]]:
+        """Each picked name in one of the casings a client might use."""
+        return st.tuples(
+            *(st.sampled_from(_CASINGS).map(functools.partial(_apply, name=n)) for n in picked)
+        ).map(list)
+
+    return chosen.flatmap(spelt)
+
+
+def _apply(casing: Callable[[str], str], name: str) -> str:
+    return casing(name)

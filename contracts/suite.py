@@ -16,6 +16,7 @@ Under --read-only nothing but GET is sent: no restore PUT, no sample-references 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -196,7 +197,7 @@ def _run_properties(
             prop,
             max_examples=options.max_examples,
             seed=options.seed,
-            on_case=lambda stage=stage: reporter.advance(stage),
+            on_case=functools.partial(reporter.advance, stage),
         )
         outcome.elapsed = time.monotonic() - began
         result.outcomes[prop.name] = outcome

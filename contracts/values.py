@@ -80,11 +80,11 @@ def same_value(kind: str, left: Any, right: Any, shape: EntityShape | None = Non
         if _blank_carrier(left) or _blank_carrier(right):
             return _blank_carrier(left) and _blank_carrier(right)
         if shape is None or not isinstance(left, Mapping) or not isinstance(right, Mapping):
-            return left == right
+            return bool(left == right)
         return not diff_carrier(shape, left, right)
     if kind == MAP:
         return True
-    return left == right
+    return bool(left == right)
 
 
 def diff_carrier(shape: EntityShape, left: Mapping[str, Any], right: Mapping[str, Any]) -> list[str]:
@@ -173,7 +173,7 @@ def xml_matches(kind: str, json_value: Any, xml_value: Any, shape: EntityShape) 
         return _as_bool(json_value) == _as_bool(xml_value)
     if kind == DATE:
         return same_instant(json_value, xml_value.strip())
-    return str(json_value) == xml_value
+    return bool(str(json_value) == xml_value)
 
 
 def xml_namespace(body: bytes) -> str | None:
