@@ -5,17 +5,24 @@ this process over an ASGI transport, with no subprocess and no socket, so that t
 checked in seconds. The mark is a promise this file keeps: while a fast test runs, starting a
 process or binding or connecting a network socket fails it, naming the mark to drop.
 
-`make test` runs every test on every core (`-n auto --dist loadgroup`). Each test module is one
-xdist group, so a module's own expensive fixture (a wheel built and installed, Prism, a mock
-process, a generated client) is made once, on one worker; modules of many independent tests whose
-fixtures are cheap are spread over the workers instead (SPREAD). The tests that measure a process
-(RSS, timeouts, concurrency across seconds, SIGTERM and SIGKILL) share one group, TIMED, so that no
-two of them run at the same time; the slowest modules are sent first so that no worker is left
-with a long one at the end.
+`make test` runs every test on every core (`-n auto --dist loadgroup`); each worker is a process
+with session fixtures of its own (free ports, its own temporary folders; tools under .cache/ are
+installed under a file lock). Tests go to whichever worker is free, but for two kinds, each kept
+together as one xdist group:
+
+- a module with a module-scoped fixture (a wheel built and installed, Prism, a mock process, a
+  generated client), found by `scope="module"` in the module or a conftest.py above it: that
+  fixture is then made once, on one worker, not once per worker;
+- the tests that measure a process (RSS, timeouts, concurrency across seconds, SIGTERM and SIGKILL),
+  TIMED: one group, so that no two of them run at the same time.
+
+The slowest modules (FIRST) are sent first, so that no worker is left with a long one at the end.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 import socket
 import subprocess
 from collections.abc import Callable, Iterator
@@ -62,19 +69,6 @@ FAST_EXCEPT = (
     "test_bench_script.py::test_the_mock_answers_what_the_write_rows_send",
     "test_spec.py::test_spectral_",
 )
-# Modules of many independent tests on cheap, per-worker fixtures (servers in a thread, in-process
-# apps): their tests go to whichever worker is free.
-SPREAD = frozenset(
-    {
-        "contracts/test_verdicts.py",
-        "contracts/test_resource_servers.py",
-        "mock/test_content_types.py",
-        "mock/test_errors.py",
-        "mock/test_patch.py",
-        "mock/test_post.py",
-        "test_spec.py",
-    }
-)
 # Tests whose assertions are about time or memory of a process: never two at once.
 TIMED = frozenset(
     {
@@ -97,10 +91,21 @@ FIRST = (
     "tools/test_openapi_typescript.py",
 )
 TIMED_GROUP = "timed"
+MODULE_FIXTURE = re.compile(r"@pytest\.fixture\([^)]*scope=\"module\"")
 
 
 def _module(item: pytest.Item) -> str:
     return item.path.relative_to(TESTS).as_posix() if item.path.is_relative_to(TESTS) else str(item.path)
+
+
+@functools.cache
+def _has_module_fixture(path: Path) -> bool:
+    """Whether the module, or a conftest.py in its folder or one above it in tests/, declares a
+    module-scoped fixture."""
+    sources = [path, *(folder / "conftest.py" for folder in path.parents if folder.is_relative_to(TESTS))]
+    return any(
+        MODULE_FIXTURE.search(source.read_text(encoding="utf-8")) for source in sources if source.is_file()
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -110,7 +115,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.fast)
         if module in TIMED:
             item.add_marker(pytest.mark.xdist_group(TIMED_GROUP))
-        elif module not in SPREAD:
+        elif _has_module_fixture(item.path):
             item.add_marker(pytest.mark.xdist_group(module))
 
     def rank(item: pytest.Item) -> int:
