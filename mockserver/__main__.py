@@ -282,11 +282,11 @@ def app_from_env():  # type: ignore[no-untyped-def]
     from mockserver.app import create_app
     from mockserver.protocol import DateHeaderMiddleware
 
-    raw = json.loads(os.environ[_ENV_SETTINGS])
-    paths = {"spec_path", "state_file", "fixtures_file", "auth_users_file", "report_file", "record_file"}
-    app = create_app(
-        Settings(**{k: (Path(v) if k in paths and v is not None else v) for k, v in raw.items()})
-    )
+    raw: dict[str, Any] = json.loads(os.environ[_ENV_SETTINGS])
+    # Every field annotated with Path (`Path`, `Path | None`) travels as a string and comes back a Path.
+    paths = {f.name for f in fields(Settings) if "Path" in str(f.type)}
+    kwargs: dict[str, Any] = {k: (Path(v) if k in paths and v is not None else v) for k, v in raw.items()}
+    app = create_app(Settings(**kwargs))
     _freeze_heap()
     return DateHeaderMiddleware(app)
 

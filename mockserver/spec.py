@@ -96,7 +96,8 @@ class OperationModel:
     def response_schema(self, status: int) -> dict[str, Any] | None:
         for media in self.responses.get(status, {}).get("content", {}).values():
             if "schema" in media:
-                return media["schema"]
+                schema: dict[str, Any] = media["schema"]
+                return schema
         return None
 
     def produces(self, status: int) -> tuple[str, ...]:

@@ -47,7 +47,7 @@ class CompiledSchemaValidator(SchemaValidator):
         self._type = contents.get("type", "any") if isinstance(contents, dict) else "any"
 
     @property
-    def validator(self) -> Any:  # type: ignore[override]
+    def validator(self) -> Any:
         if self._plain is None:
             self._plain = self._factory.plain(self.schema, self._key)
         return self._plain

@@ -109,7 +109,7 @@ class _Response:
 def _remembering_operations(cls: Any) -> Any:
     """The validator class, finding each (method, path template)'s operation in the spec once."""
 
-    class Remembering(cls):  # type: ignore[misc,valid-type]
+    class Remembering(cls):  # type: ignore[misc]
         _found: dict[tuple[str, str], Any]
 
         def _find_path(self, request: Any) -> Any:
@@ -293,8 +293,11 @@ class TrafficChecker:
             request.path_pattern,
             *sorted(f"{k}={v}" for k, v in parameters.path.items()),
         ]
-        parts += [f"{name}={value}" for name in self._queries for value in parameters.query.getlist(name)]
-        parts += [f"{name}={value}" for name in self._headers for value in parameters.header.getlist(name)]
+        # openapi-core types these as Mapping; at run time they are multi-dicts with getlist().
+        query: Any = parameters.query
+        header: Any = parameters.header
+        parts += [f"{name}={value}" for name in self._queries for value in query.getlist(name)]
+        parts += [f"{name}={value}" for name in self._headers for value in header.getlist(name)]
         refused = self._remembered_parameters.get(
             parts, b"", lambda: self._check(self.security, request) + self._check(self.parameters, request)
         )

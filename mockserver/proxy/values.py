@@ -95,9 +95,9 @@ class Shape:
     def same(self, kind: str, left: Any, right: Any, name: str = "") -> bool:
         if kind == "str":
             textual = all(v is None or isinstance(v, str) for v in (left, right))
-            return (left or "") == (right or "") if textual else left == right
+            return bool((left or "") == (right or "") if textual else left == right)
         if kind == "int":
-            return as_int(left) == as_int(right)
+            return bool(as_int(left) == as_int(right))
         if kind == "date":
             a, b = instant(left), instant(right)
             if a is None or b is None:
@@ -107,9 +107,9 @@ class Shape:
             if _blank_carrier(left) or _blank_carrier(right):
                 return _blank_carrier(left) and _blank_carrier(right)
             if not isinstance(left, Mapping) or not isinstance(right, Mapping):
-                return left == right
+                return bool(left == right)
             return all(self.same(k, left.get(m), right.get(m)) for m, k in self.members.get(name, {}).items())
-        return left == right
+        return bool(left == right)
 
     def differences(
         self, before: Mapping[str, Any], after: Mapping[str, Any], skip: tuple[str, ...] = ()
@@ -163,5 +163,5 @@ class Shape:
             moment = instant(value)
             return moment is not None and second(moment) == _EMPTY_INSTANT
         if member is not None and member in self.member_enums:
-            return value == self.member_enums[member]
+            return bool(value == self.member_enums[member])
         return False

@@ -51,7 +51,7 @@ def detail_header(findings: Sequence[Finding]) -> bytes:
         item = {"side": f.side, "check": f.check, "location": f.location, "message": f.message}
         length = len(json.dumps(item)) + 2
         if size + length > DETAIL_BYTES - 40:
-            shown.append({"more": str(len(findings) - len(shown))})  # type: ignore[dict-item]
+            shown.append({"more": str(len(findings) - len(shown))})
             break
         shown.append(item)
         size += length
