@@ -10,6 +10,7 @@ invalid data and is only counted. Any other server answers 404 there, and nothin
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import httpx
@@ -20,6 +21,9 @@ from contracts.results import CheckOutcome, Failure, RunResult
 
 CHECK = "proxy_violations"
 ADMIN = "/__admin/violations"
+# A proxy started with --admin-token (or on a non-loopback host) wants it on its admin API; the suite
+# reads it from the variable the mock itself reads, so one setting serves both.
+ADMIN_TOKEN_ENV = "RELATION_MOCK_ADMIN_TOKEN"
 SHOWN = 20  # findings listed one by one; the rest are counted in a note
 # The source of a proxy check's promise, as the suite's own checks declare theirs.
 _BASIS = {
@@ -48,11 +52,15 @@ _BASIS = {
 
 
 def _admin(options: Options, method: str) -> httpx.Response | None:
+    headers = dict(options.request_headers())
+    token = os.environ.get(ADMIN_TOKEN_ENV)
+    if token:
+        headers["X-Admin-Token"] = token
     try:
         return httpx.request(
             method,
             f"{(options.url or '').rstrip('/')}{ADMIN}",
-            headers=options.request_headers(),
+            headers=headers,
             timeout=10.0,
         )
     except httpx.HTTPError:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from contracts.options import Options
 from contracts.report import markdown, write_junit
 from contracts.results import RunResult
@@ -44,3 +46,15 @@ def test_a_server_that_is_no_proxy_gets_no_proxy_check() -> None:
     with serve(create_app(Settings(quiet=True))) as url:
         result = _run(url)
     assert "proxy_violations" not in result.outcomes
+
+
+def test_a_proxy_that_wants_an_admin_token_still_has_its_findings_read_when_the_token_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    broken = next(b for b in BROKEN if b.name == "wrong_content_type")
+    token = "a-token-of-the-team-0123"
+    monkeypatch.setenv("RELATION_MOCK_ADMIN_TOKEN", token)
+    with serve(broken.app()) as upstream, proxy_in_thread(upstream, admin_token=token) as proxy:
+        result = _run(proxy)
+    assert result.outcomes["proxy_violations"].violations
+    assert not result.ok
