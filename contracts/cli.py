@@ -207,6 +207,12 @@ def parse_options(argv: list[str] | None = None) -> tuple[Options, argparse.Name
         read_only=args.read_only,
         methods=_methods(args.methods),
     )
+    writing = [method for method in options.methods if method != "GET"]
+    if options.read_only and writing:
+        raise UsageError(
+            f"--read-only with --methods {args.methods}: --read-only sends nothing but GET, so "
+            f"{','.join(writing)} would be dropped; expected one of them: remove --methods, or --read-only"
+        )
     if options.read_only and not options.fuzz_phases and options.phases != PHASES:
         raise UsageError(
             f"--read-only with --phases {args.phases}: the stateful phase creates relations, so nothing "
