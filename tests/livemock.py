@@ -65,8 +65,9 @@ def wait_until_serving(
 
 
 # What a request's scope says about the connection in-process: a loopback client and server, as a
-# test's request to a real mock on 127.0.0.1 has.
-IN_PROCESS_URL = "http://127.0.0.1:4010"
+# test's request to a real mock on 127.0.0.1 has; not the default port (4010), so an answer that
+# names this server shows it was built from the request, not from a default.
+IN_PROCESS_URL = "http://127.0.0.1:58231"
 IN_PROCESS_CLIENT = ("127.0.0.1", 50000)
 
 

@@ -17,12 +17,18 @@ import pytest
 from openapi_schema_validator import OAS30Validator
 
 from mockserver.spec import SpecModel
-from tests.livemock import InProcessMock, mock_in_process
+from tests.livemock import IN_PROCESS_URL, InProcessMock, mock_in_process
 
 ROOT = Path(__file__).resolve().parents[2]
 
 BASIC = "Basic dGplMDpUamUw"  # tje0:Tje0, the seed's sample credentials
 AUTH = {"Authorization": BASIC}
+
+
+@pytest.fixture(scope="session")
+def mock_url() -> str:
+    """The base URL `client` reaches the mock at (in-process: no port is open there)."""
+    return IN_PROCESS_URL
 
 
 @pytest.fixture(scope="session")
