@@ -9,6 +9,7 @@ Outermost, pure ASGI middlewares: request journal/log, the Host check, CORS, req
 from __future__ import annotations
 
 import contextlib
+import copy
 import sys
 import traceback
 from collections.abc import AsyncIterator, Callable
@@ -77,18 +78,20 @@ class SpecApp(AsyncApp):
 
 
 class _ServedSpecAPI(SwaggerUIAPI):
-    """`/openapi.json` with this server's own URL as the first server, so Swagger UI's "Try it out"
-    calls the mock it was loaded from (Connexion would serve one empty `servers` entry)."""
+    """`/openapi.json` (and `/openapi.yaml`): the spec as it is written, `components` and `$ref`s kept,
+    so a generator makes one class per schema (Connexion would serve its resolved copy: 1.3 MB, every
+    schema inlined, and numbered duplicate models). Only `servers` changes: this server's own URL comes
+    first, so Swagger UI's "Try it out" calls the mock it was loaded from."""
 
     def __init__(self, specification: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(specification, *args, **kwargs)
-        self._documented_servers = list(specification.raw.get("servers", []))
+        self._written: dict[str, Any] = copy.deepcopy(dict(specification.raw))
+        self._documented_servers = list(self._written.get("servers", []))
 
     def _spec_for_prefix(self, request: Any) -> dict[str, Any]:
-        spec = super()._spec_for_prefix(request)
         here = str(request.base_url).rstrip("/")
         others = [server for server in self._documented_servers if server.get("url") != here]
-        return {**spec, "servers": [{"url": here, "description": "This mock server"}, *others]}
+        return {**self._written, "servers": [{"url": here, "description": "This mock server"}, *others]}
 
 
 class _ServedSpecMiddleware(SwaggerUIMiddleware):
