@@ -31,6 +31,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.auth import DEFAULT_USERS, AllowList, Authenticator
+from mockserver.caching import CacheHeadersMiddleware
 from mockserver.cors import CorsMiddleware
 from mockserver.entity import EntityModel
 from mockserver.errors import ApiError, SpecError, StartupError
@@ -236,7 +237,9 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         outer = proxy.router(DateHeaderMiddleware(outer))
     if settings.cors:
         outer = CorsMiddleware(outer, routes.methods)
-    return RecorderMiddleware(HostCheckMiddleware(outer), journal, quiet=settings.quiet)
+    return RecorderMiddleware(
+        CacheHeadersMiddleware(HostCheckMiddleware(outer)), journal, quiet=settings.quiet
+    )
 
 
 async def _api_error(request: ConnexionRequest, exc: ApiError) -> ConnexionResponse:
