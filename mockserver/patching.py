@@ -45,13 +45,19 @@ class Node:
     members: Mapping[str, tuple[str, Node]] = field(default_factory=dict)
     entries: Node | None = None
     empty: Any = None
+    minimum: Any = None  # a number's documented minimum: an empty value below it cannot be stored
 
     @classmethod
     def of(cls, schema: Mapping[str, Any], *, in_map: bool = False) -> Node:
         members = {name.lower(): (name, cls.of(sub)) for name, sub in schema.get("properties", {}).items()}
         extra = schema.get("additionalProperties")
         entries = cls.of(extra, in_map=True) if isinstance(extra, Mapping) else None
-        return cls(members, entries, _REMOVE if in_map else _empty(schema))
+        return cls(members, entries, _REMOVE if in_map else _empty(schema), schema.get("minimum"))
+
+    @property
+    def mandatory(self) -> bool:
+        """A number whose empty value (0) is below its minimum: a mandatory id, never removed."""
+        return isinstance(self.empty, int) and isinstance(self.minimum, int) and self.empty < self.minimum
 
     def child(self, name: str) -> tuple[str, Node] | None:
         if self.members:
@@ -240,6 +246,13 @@ class PatchReader:
                     f"The merge patch names {at}{key!r}, which is no property of ContactRelationEntity.",
                 )
             name, sub = found
+            if value is None and sub.mandatory:
+                raise _bad(
+                    f"{at}{name}",
+                    "null removes the value, and the value is mandatory",
+                    f"{at}{name}: null removes the value in a merge patch (RFC 7396), but {at}{name} is "
+                    f"mandatory: send an id of {sub.minimum} or more.",
+                )
             descend = isinstance(value, dict) and (sub.members or sub.entries is not None)
             out[name] = self._merge(value, sub, f"{at}{name}/") if descend else value
         return out

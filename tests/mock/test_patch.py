@@ -330,3 +330,17 @@ def test_auth_the_id_and_prefer_come_as_on_every_operation(client: httpx.Client)
     assert forced.status_code == 409
     assert client.patch(URL, json={"Comment": "x"}, headers={"Prefer": "code=201"}).status_code == 400
     assert client.get(URL).json()["Comment"] != "forced"
+
+
+@pytest.mark.parametrize("name", ["SourceContactId", "DestinationContactId"])
+def test_a_merge_patch_null_for_a_mandatory_id_says_null_removes_and_names_the_field(
+    store_client: httpx.Client, name: str
+) -> None:
+    before = store_client.get(URL).json()
+    answer = _patch(store_client, {"Comment": "not stored", name: None}, MERGE_PATCH)
+    assert answer.status_code == 400
+    message = answer.json()["ErrorMessage"]
+    assert f"{name}: null removes the value in a merge patch (RFC 7396)" in message
+    assert f"{name} is mandatory: send an id of 1 or more" in message
+    assert "0 is less than the minimum" not in answer.text
+    assert store_client.get(URL).json() == before
