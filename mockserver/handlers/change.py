@@ -74,7 +74,7 @@ class ChangeHandlers:
                     current, patched, relation_id=relation_id, caller=caller, now=datetime.now(UTC)
                 )
 
-            saved = shared.store.write(relation_id, change, http_date(headers.get("if-unmodified-since")))
+            saved = shared.write(relation_id, change, request)
         except ApiError as error:
             return error_answer(error, shared.negotiator.for_error(accept, content_type))
         return shared.relation_answer(request, saved, media)
@@ -92,7 +92,8 @@ class ChangeHandlers:
             )
             if forced is not None:
                 return forced
-            shared.store.delete(relation_id, http_date(headers.get("if-unmodified-since")))
+            with shared.lost_to(relation_id):
+                shared.store.delete(relation_id, http_date(headers.get("if-unmodified-since")))
         except ApiError as error:
             return error_answer(error, shared.negotiator.for_error(accept))
         return Response(status_code=204)

@@ -9,8 +9,9 @@ the store (412) and the answer, with `$select` applied.
 
 from __future__ import annotations
 
+import contextlib
 import random
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
@@ -22,7 +23,7 @@ from mockserver.auth import WWW_AUTHENTICATE, Authenticator, xsrf_cookie
 from mockserver.bodies import BodyReader
 from mockserver.dynamic import generate
 from mockserver.entity import EntityModel, parse_date
-from mockserver.errors import RETRY_AFTER_SECONDS, ApiError, Violation
+from mockserver.errors import RETRY_AFTER_SECONDS, ApiError, PreconditionFailed, Violation
 from mockserver.handlers.change import ChangeHandlers
 from mockserver.handlers.create import CreateHandlers
 from mockserver.negotiation import Negotiator
@@ -31,7 +32,7 @@ from mockserver.projection import apply_select, parse_select
 from mockserver.protocol import http_date
 from mockserver.responses import ENTITY_ROOT, ERROR_ROOT, answer, error_answer
 from mockserver.spec import GET_OPERATION, PUT_OPERATION, OperationModel, SpecModel
-from mockserver.store import Store
+from mockserver.store import Change, Store
 
 INT32 = (-(2**31), 2**31 - 1)
 # The headers the spec documents for a status, sent with it when Prefer forces it.
@@ -141,6 +142,25 @@ class RelationHandlers:
         selected = apply_select(rendered, parse_select(request.query_params.get("$select", "")))
         return answer(200, selected, media, headers=last_modified(stored))
 
+    def write(self, relation_id: int, change: Change, request: Request) -> dict[str, Any]:
+        """The store's write step, If-Unmodified-Since checked; a 412 says which version won (below)."""
+        with self.lost_to(relation_id):
+            return self.store.write(
+                relation_id, change, http_date(request.headers.get("if-unmodified-since"))
+            )
+
+    @contextlib.contextmanager
+    def lost_to(self, relation_id: int) -> Iterator[None]:
+        """A 412 carries the `Last-Modified` of the version stored now, the one the client lost to:
+        the date to send as If-Unmodified-Since once the app has merged that version (RFC 9110
+        §13.1.4 lets a 412 carry it; ASP.NET sends whatever header the controller sets)."""
+        try:
+            yield
+        except PreconditionFailed as error:
+            current = self.store.get(relation_id)
+            error.headers.update(last_modified(current) if current is not None else {})
+            raise
+
     def caller(self, request: Request) -> dict[str, Any]:
         headers = request.headers
         return self.auth.caller(
@@ -169,7 +189,7 @@ class RelationHandlers:
                     current, body, relation_id=relation_id, caller=caller, now=datetime.now(UTC)
                 )
 
-            saved = self.store.write(relation_id, change, http_date(headers.get("if-unmodified-since")))
+            saved = self.write(relation_id, change, request)
         except ApiError as error:
             return error_answer(error, self.negotiator.for_error(accept, content_type))
         return self.relation_answer(request, saved, media)
