@@ -740,3 +740,20 @@ def test_every_text_field_declares_the_length_field_properties_announce(spec: Sp
             "PassiveText": 255,
         }, schema
         assert all("maxLength" not in sub for sub in properties.values()), schema
+
+
+def test_no_server_description_carries_markdown_swagger_ui_shows_raw(spec: Spec) -> None:
+    """Swagger UI prints a server's description as plain text: backticks would show as they are."""
+    for server in spec["servers"]:
+        assert "`" not in server.get("description", ""), server
+
+
+@pytest.mark.parametrize("header", ["SO-AppToken", "If-Unmodified-Since"])
+def test_optional_headers_have_no_example_a_tool_would_send(spec: Spec, header: str) -> None:
+    """Swagger UI's "Try it out" and an imported Postman collection fill an optional parameter with its
+    example and send it: an invented app token or a far-future date is no harmless default."""
+    parameters = spec["components"]["parameters"].values()
+    found = [parameter for parameter in parameters if parameter["name"] == header]
+    assert found, header
+    for parameter in found:
+        assert "example" not in parameter and "examples" not in parameter, parameter
