@@ -34,7 +34,7 @@ node: $(NODE_STAMP)
 # Debian packages the tests run, as COMMAND:PACKAGE (COMMAND may also be a path, for a package that
 # puts its programs outside PATH). apt-get installs the packages whose command is missing, after an
 # `apt-get update`; with every command present this does nothing, with or without apt.
-SYSTEM_PACKAGES := wrk:wrk
+SYSTEM_PACKAGES := wrk:wrk /usr/bin/chromium:chromium
 
 system:
 	@missing=; for pair in $(SYSTEM_PACKAGES); do \
