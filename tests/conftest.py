@@ -8,15 +8,18 @@ process or binding or connecting a network socket fails it, naming the mark to d
 `make test` runs every test on every core (`-n auto --dist loadgroup`); each worker is a process
 with session fixtures of its own (free ports, its own temporary folders; tools under .cache/ are
 installed under a file lock). Tests go to whichever worker is free, but for two kinds, each kept
-together as one xdist group:
+together as one unit of work on one worker:
 
 - a module with a module-scoped fixture (a wheel built and installed, Prism, a mock process, a
   generated client), found by `scope="module"` in the module or a conftest.py above it: that
   fixture is then made once, on one worker, not once per worker;
 - the tests that measure a process (RSS, timeouts, concurrency across seconds, SIGTERM and SIGKILL),
-  TIMED: one group, so that no two of them run at the same time.
+  TIMED: one unit, so that no two of them run at the same time.
 
-The slowest modules (FIRST) are sent first, so that no worker is left with a long one at the end.
+The units are made here (`pytest_xdist_make_scheduler`) from each test's module path, not from
+`xdist_group` marks: pytest-xdist 3.8 reads those by rewriting node ids, which pytest 9.2 no longer
+lets it do (pytest-dev/pytest-xdist#1386), so they would be ignored without a word. The slowest
+modules (FIRST) are sent first, so that no worker is left with a long one at the end.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from xdist.remote import Producer
+from xdist.scheduler import LoadScopeScheduling
 
 TESTS = Path(__file__).resolve().parent
 
@@ -69,7 +74,7 @@ FAST_EXCEPT = (
     "test_bench_script.py::test_the_mock_answers_what_the_write_rows_send",
     "test_spec.py::test_spectral_",
 )
-# Tests whose assertions are about time or memory of a process: never two at once.
+# Tests whose assertions are about time or memory of a process: one unit of work, never two at once.
 TIMED = frozenset(
     {
         "reliability/test_concurrency.py",
@@ -108,16 +113,41 @@ def _has_module_fixture(path: Path) -> bool:
     )
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        module = _module(item)
-        if module in FAST and not f"{module}::{item.name}".startswith(FAST_EXCEPT):
-            item.add_marker(pytest.mark.fast)
-        if module in TIMED:
-            item.add_marker(pytest.mark.xdist_group(TIMED_GROUP))
-        elif _has_module_fixture(item.path):
-            item.add_marker(pytest.mark.xdist_group(module))
+def pytest_itemcollected(item: pytest.Item) -> None:
+    module = _module(item)
+    if module in FAST and not f"{module}::{item.name}".startswith(FAST_EXCEPT):
+        item.add_marker(pytest.mark.fast)
 
+
+def unit_of_work(rootpath: Path, nodeid: str) -> str:
+    """The scope a test is scheduled in: TIMED_GROUP, its module's path, or the test alone."""
+    path = rootpath / nodeid.split("::", 1)[0]
+    module = path.relative_to(TESTS).as_posix() if path.is_relative_to(TESTS) else str(path)
+    if module in TIMED:
+        return TIMED_GROUP
+    if path.is_file() and _has_module_fixture(path):
+        return module
+    return nodeid
+
+
+class _UnitScheduling(LoadScopeScheduling):
+    """xdist's scope scheduling over `unit_of_work`, in the order the tests were collected."""
+
+    def __init__(self, config: pytest.Config, log: Producer | None = None) -> None:
+        super().__init__(config, log)
+        config.option.loadscopereorder = False  # keep FIRST first (not the largest unit first)
+
+    def _split_scope(self, nodeid: str) -> str:
+        return unit_of_work(self.config.rootpath, nodeid)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> _UnitScheduling | None:
+    """`--dist loadgroup` (what `make test` asks for) schedules by `unit_of_work`."""
+    return _UnitScheduling(config, log) if config.getvalue("dist") == "loadgroup" else None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     def rank(item: pytest.Item) -> int:
         module = _module(item)
         if module in FIRST:
