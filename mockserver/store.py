@@ -22,7 +22,7 @@ import contextlib
 import json
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -72,8 +72,15 @@ def is_stale(stored: Mapping[str, Any] | None, unmodified_since: datetime | None
     return updated is not None and updated.replace(microsecond=0) > unmodified_since
 
 
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
 class Store(Protocol):
     def get(self, relation_id: int) -> dict[str, Any] | None: ...
+    # When the store last went back to its fixtures (whole seconds, UTC). A reset moves a relation's
+    # UpdatedDate back in time, so a client's If-Modified-Since from before it proves nothing.
+    def reset_at(self) -> datetime | None: ...
     def write(
         self, relation_id: int, change: Change, unmodified_since: datetime | None
     ) -> dict[str, Any]: ...
@@ -91,10 +98,14 @@ class MemoryStore:
         self._rows: dict[int, dict[str, Any]] = {}
         self._retired: set[int] = set()  # deleted ids POST has not passed yet
         self._next = first_id(fixtures)
+        self._reset_at: datetime | None = None
         self.reset()
 
     def get(self, relation_id: int) -> dict[str, Any] | None:
         return self._rows.get(relation_id)
+
+    def reset_at(self) -> datetime | None:
+        return self._reset_at
 
     def write(self, relation_id: int, change: Change, unmodified_since: datetime | None) -> dict[str, Any]:
         previous = self._rows.get(relation_id)
@@ -129,6 +140,7 @@ class MemoryStore:
         self._rows = {key: json.loads(value) for key, value in self._fixtures.items()}
         self._retired = set()
         self._next = first_id(self._fixtures)
+        self._reset_at = _now()
 
     def close(self) -> None:
         self._rows = {}
@@ -205,6 +217,16 @@ class SqliteStore:
             "INSERT INTO relation (id, body) VALUES (?, ?)",
             [(key, json.dumps(value)) for key, value in self._fixtures.items()],
         )
+        self._db.execute(
+            "INSERT INTO meta (key, value) VALUES ('reset_at', ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (_now().isoformat(),),
+        )
+
+    def reset_at(self) -> datetime | None:
+        with unavailable_on_disk_errors():
+            found = self._db.execute("SELECT value FROM meta WHERE key = 'reset_at'").fetchone()
+        return datetime.fromisoformat(found[0]) if found else None
 
     def get(self, relation_id: int) -> dict[str, Any] | None:
         with unavailable_on_disk_errors():

@@ -71,6 +71,8 @@ def test_with_an_origin_one_vary_names_both_origin_and_accept(client: httpx.Clie
 def test_last_modified_is_kept_and_a_304_still_comes_with_the_same_cache_headers(
     client: httpx.Client,
 ) -> None:
+    # A version written after the store's last reset (a fixture's own 2014 date proves nothing then).
+    client.put("/api/v1/Relation/918", json={**REFS, "Comment": "written"}).raise_for_status()
     first = client.get("/api/v1/Relation/918")
     stamp = first.headers["last-modified"]
     again = client.get("/api/v1/Relation/918", headers={"If-Modified-Since": stamp})
@@ -129,3 +131,20 @@ def test_a_412_of_patch_and_delete_carries_the_current_last_modified(client: htt
         stamp = parsedate_to_datetime(answer.headers["last-modified"])
         assert datetime.now(UTC) - stamp < timedelta(minutes=1)
     assert format_datetime(stamp, usegmt=True) == current.headers["last-modified"]
+
+
+def test_a_date_from_before_a_reset_gets_the_fixture_again_not_304(client: httpx.Client) -> None:
+    put = client.put("/api/v1/Relation/918", json={**REFS, "Comment": "mine"})
+    assert put.status_code == 200
+    seen = put.headers["last-modified"]
+    assert client.get("/api/v1/Relation/918", headers={"If-Modified-Since": seen}).status_code == 304
+    client.post("/__admin/reset").raise_for_status()
+    again = client.get("/api/v1/Relation/918", headers={"If-Modified-Since": seen})
+    assert again.status_code == 200
+    assert again.json()["Comment"] != "mine"
+
+
+def test_a_date_after_the_reset_and_the_last_write_still_gets_304(client: httpx.Client) -> None:
+    client.post("/__admin/reset").raise_for_status()
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=2), usegmt=True)
+    assert client.get("/api/v1/Relation/918", headers={"If-Modified-Since": later}).status_code == 304

@@ -185,13 +185,6 @@ def test_a_fixture_is_asked_for_again_after_another_client_changes_it(page: Page
     assert _comment(_call(page, mock_url, "GET", RELATION)) == "changed elsewhere"
 
 
-@pytest.mark.xfail(
-    reason="Known, not fixed yet: a reset moves the fixture's Last-Modified back (to 2014), so the "
-    "browser's revalidation (If-Modified-Since: the date of the version it saw before the reset) is "
-    "answered 304 and it keeps showing that version. The 304 decision needs the moment of the last "
-    "reset (kept in the store, shared by workers).",
-    strict=True,
-)
 def test_a_get_after_a_reset_shows_the_fixture_again(page: Page, mock_url: str) -> None:
     original = _comment(_call(page, mock_url, "GET", RELATION))
     assert _comment(_call(page, mock_url, "PUT", RELATION, body={**REFS, "Comment": "mine"})) == "mine"
