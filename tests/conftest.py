@@ -49,6 +49,7 @@ FAST = frozenset(
         "mock/test_admin_doors.py",
         "mock/test_secrets_masked.py",
         "mock/test_service_unavailable.py",
+        "mock/test_caching.py",
         "mock/test_callers.py",
         "mock/test_content_types.py",
         "mock/test_default.py",
