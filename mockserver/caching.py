@@ -42,6 +42,8 @@ def merged_vary(values: list[bytes]) -> bytes:
 
 
 class CacheHeadersMiddleware:
+    """Adds the cache headers (module docstring) to every answer's start message; the body passes."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.livemock import REFS, mock_in_thread
+from tests.tools.tooling import serve_handler
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -97,15 +97,8 @@ def mock_url() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def page_origin() -> Iterator[str]:
     """The app's origin: a plain page server on another port of 127.0.0.1."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _PageHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
+    with serve_handler(_PageHandler) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -220,7 +220,14 @@ class _StubHandler(http.server.BaseHTTPRequestHandler):
 @contextlib.contextmanager
 def stub_upstream() -> Iterator[str]:
     """A server in this process answering any status with a body that fits no documented schema."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _StubHandler)
+    with serve_handler(_StubHandler) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serve_handler(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """`handler` served by a threading HTTP server on a free 127.0.0.1 port; yields its base URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
