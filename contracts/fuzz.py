@@ -9,6 +9,12 @@ into a file so that progress can be shown while they run, and records every rela
 creates in the run's ledger (`contracts.ledger`). Under --read-only only the GET operations run,
 without probes of undocumented methods and without the stateful phase.
 
+A stopped run (Ctrl-C, SIGTERM) stops its processes between requests, never during one: each runs in
+a session of its own (a terminal's Ctrl-C reaches only this process), and is asked to stop by a
+file that its hook reads before every request (also when this process is gone). A POST in flight
+is answered and recorded first, so the cleanup that follows knows the relation it created; only a
+process still busy after the request timeout and a few seconds more is killed.
+
 `python -m contracts.fuzz` runs only this part, with the same options as `python -m contracts`.
 """
 
@@ -38,6 +44,8 @@ from contracts.st_plan import CONFIG, READ_ONLY_CONFIG, Group, plan
 
 # Checks that judge only the coverage phase's probes of undocumented methods.
 PROBES = frozenset({"unsupported_method", "allow_header_conformance"})
+# Seconds past the request timeout that a process asked to stop has to finish its request.
+STOP_GRACE = 5.0
 ProgressCallback = Callable[[dict[str, int]], None]
 
 
@@ -67,8 +75,7 @@ def run_schemathesis(
         try:
             _wait(jobs, on_progress)
         finally:
-            for job in jobs:
-                job.stop()
+            _stop(jobs, grace=options.request_timeout + STOP_GRACE)
         counts = _progress(jobs)
         result.cases = sum(counts.values())
         for job in jobs:
@@ -98,13 +105,21 @@ class _Job:
     ndjson: Path
     progress: Path
     log: Path
+    stop_file: Path
 
-    def stop(self) -> None:
+    def ask_to_stop(self) -> None:
         if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
+            self.stop_file.touch()
+
+    def wait_or_kill(self, deadline: float) -> None:
+        """Waits until `deadline` (monotonic) for the process to stop between requests; then kills it.
+        A signal that interrupts the wait kills it at once."""
+        try:
+            self.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass
+        finally:
+            if self.process.poll() is None:
                 self.process.kill()
                 self.process.wait(timeout=5)
 
@@ -137,9 +152,9 @@ class _Start:
 
     def __call__(self, index: int, group: Group) -> _Job:
         options, workdir, phases = self.options, self.workdir, list(group.phases)
-        ndjson, progress, log, config = (
+        ndjson, progress, log, config, stop_file = (
             workdir / f"{stem}-{index}"
-            for stem in ("events.ndjson", "progress.txt", "output.log", "schemathesis.toml")
+            for stem in ("events.ndjson", "progress.txt", "output.log", "schemathesis.toml", "stop")
         )
         progress.touch()
         config.write_text(group.config(self.config), encoding="utf-8")
@@ -174,12 +189,13 @@ class _Start:
                 stdout=sink,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                env=self.environment(progress),
+                env=self.environment(progress, stop_file),
                 cwd=workdir,
+                start_new_session=True,  # Ctrl-C reaches this process, which stops it between requests
             )
-        return _Job(phases, process, ndjson, progress, log)
+        return _Job(phases, process, ndjson, progress, log, stop_file)
 
-    def environment(self, progress: Path) -> dict[str, str]:
+    def environment(self, progress: Path, stop_file: Path) -> dict[str, str]:
         """What the hooks (contracts.st_hooks) read: the run's relation, references, ledger, server."""
         options = self.options
         env = dict(os.environ)
@@ -194,6 +210,8 @@ class _Start:
             CONTRACTS_HEADERS=json.dumps(options.request_headers()),
             CONTRACTS_TIMEOUT=str(options.request_timeout),
             CONTRACTS_PROGRESS=str(progress),
+            CONTRACTS_STOP_FILE=str(stop_file),
+            CONTRACTS_PARENT_PID=str(os.getpid()),
             PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")])),
             NO_COLOR="1",
             COLUMNS="120",
@@ -205,6 +223,15 @@ class _Start:
         if self.xml_namespace:
             env["CONTRACTS_XML_NAMESPACE"] = self.xml_namespace
         return env
+
+
+def _stop(jobs: list[_Job], grace: float) -> None:
+    """Asks every process to stop at once, then waits for each (they stop in parallel)."""
+    for job in jobs:
+        job.ask_to_stop()
+    deadline = time.monotonic() + grace
+    for job in jobs:
+        job.wait_or_kill(deadline)
 
 
 def _wait(jobs: list[_Job], on_progress: ProgressCallback | None) -> None:

@@ -18,6 +18,9 @@ schemathesis.toml).
 - Keeps `ignored_auth` findings for no credentials and for Schemathesis's invalid credentials;
   drops only the "generated credentials" scenario, which never arises when --auth is given.
 - Counts requests per phase into CONTRACTS_PROGRESS so the parent process can show progress.
+- Stops the process before a request, never during one, once CONTRACTS_STOP_FILE exists or the
+  parent process (CONTRACTS_PARENT_PID) is gone: the answer to the last request was recorded, so
+  the parent's cleanup knows every relation the process created.
 """
 
 from __future__ import annotations
@@ -59,6 +62,18 @@ _xml_namespace = os.environ.get("CONTRACTS_XML_NAMESPACE")
 _progress_path = os.environ.get("CONTRACTS_PROGRESS")
 _progress: IO[str] | None = None
 _lock = threading.Lock()
+_stop_file = os.environ.get("CONTRACTS_STOP_FILE")
+_parent = int(os.environ.get("CONTRACTS_PARENT_PID") or 0)
+# The exit status of a process stopped at its parent's request (the parent does not read it).
+STOPPED = 130
+
+
+def _stop_if_asked() -> None:
+    """Ends the process here, between two requests, when the run was stopped or its parent died."""
+    if (_stop_file and os.path.exists(_stop_file)) or (_parent and os.getppid() != _parent):
+        if _progress is not None:
+            _progress.flush()
+        os._exit(STOPPED)
 
 
 if _xml_namespace:
@@ -73,6 +88,7 @@ if _xml_namespace:
 def before_call(
     context: schemathesis.HookContext, case: schemathesis.Case[Any], kwargs: dict[str, Any]
 ) -> None:
+    _stop_if_asked()
     method = case.method.upper()
     _guard.refuse_write(method, case.path)
     _guard.learn_server(case.operation.schema)
