@@ -27,6 +27,7 @@ from typing import NoReturn
 
 from rich.console import Console
 
+from contracts import interrupts
 from contracts.catalog import CHECKS, select_checks
 from contracts.errors import ContractsError, Interrupted, SuiteBug, UsageError
 from contracts.options import (
@@ -275,13 +276,17 @@ def _write(result: RunResult, options: Options) -> None:
 
 @contextmanager
 def _stopped_by_signals() -> Iterator[list[int]]:
-    """SIGTERM stops the run as Ctrl-C does (KeyboardInterrupt, so the suite cleans up); while it
-    cleans up, a second signal is ignored with a word, a third gives up. Yields the signals seen."""
+    """SIGTERM stops the run as Ctrl-C does (KeyboardInterrupt, so the suite cleans up, once the write
+    in flight is recorded: `contracts.interrupts`); while it cleans up, a second signal is ignored with
+    a word, a third gives up. Yields the signals seen."""
     received: list[int] = []
 
     def handler(signum: int, _frame: object) -> None:
         received.append(signum)
-        if len(received) == 1 or len(received) > 2:
+        if len(received) == 1:
+            interrupts.stop()  # after the write in flight, if any, is recorded
+            return
+        if len(received) > 2:
             raise KeyboardInterrupt
         print(
             f"{PROG}: deleting the relations this run created; signal again to abandon them", file=sys.stderr

@@ -23,6 +23,7 @@ import httpx
 from contracts.curl import curl_command, env_refs
 from contracts.custody import Answer, Custody
 from contracts.errors import CannotRunError, UnsafeRequest
+from contracts.interrupts import shielded
 from contracts.ledger import Ledger, is_id
 from contracts.options import Options
 from contracts.spec import PUT_PATH
@@ -139,11 +140,12 @@ class RelationClient:
         headers: Mapping[str, str] | None = None,
         credentials: bool = True,
     ) -> Exchange:
-        exchange = self._exchange(
-            method, relation_id, body=body, content_type=content_type, accept=accept, select=select,
-            headers=headers, credentials=credentials,
-        )  # fmt: skip
-        self._learn(exchange, relation_id, select)
+        with shielded():  # a stopping signal waits until the answer is learnt from
+            exchange = self._exchange(
+                method, relation_id, body=body, content_type=content_type, accept=accept, select=select,
+                headers=headers, credentials=credentials,
+            )  # fmt: skip
+            self._learn(exchange, relation_id, select)
         return exchange
 
     def _exchange(

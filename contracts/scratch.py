@@ -19,6 +19,7 @@ from contracts.client import Exchange, answer_of
 from contracts.context import Context, fail, show
 from contracts.custody import Claim
 from contracts.errors import ContractsError, NotApplicable
+from contracts.interrupts import shielded
 from contracts.spec import INT
 from contracts.values import same_value
 
@@ -54,10 +55,11 @@ class Scratch:
         """POST `body`; the new relation's id is in the ledger, proven the run's, before anything else
         is judged. `exact`: only 200 will do (the vendor documents 200, not 201); else any 2xx."""
         ctx, check = self.ctx, self.check
-        exchange = ctx.client.post_json(body)
-        entity = exchange.entity() if 200 <= exchange.status < 300 else None
-        rid = entity.get("RelationId") if entity is not None else None
-        claim = self._claim(exchange, rid)
+        with shielded():  # a stopping signal waits until the new relation is in the ledger
+            exchange = ctx.client.post_json(body)
+            entity = exchange.entity() if 200 <= exchange.status < 300 else None
+            rid = entity.get("RelationId") if entity is not None else None
+            claim = self._claim(exchange, rid)
         if ctx.has_post is None and exchange.status in NO_ROUTE:
             ctx.has_post = False
         if ctx.has_post is False:
@@ -100,9 +102,10 @@ class Scratch:
 
     def attempt(self, body: Mapping[str, Any]) -> Exchange:
         """POST a body the server should refuse; whatever it creates anyway is in the ledger at once."""
-        exchange = self.ctx.client.post_json(body)
-        entity = exchange.entity() if 200 <= exchange.status < 300 else None
-        self._claim(exchange, entity.get("RelationId") if entity is not None else None)
+        with shielded():
+            exchange = self.ctx.client.post_json(body)
+            entity = exchange.entity() if 200 <= exchange.status < 300 else None
+            self._claim(exchange, entity.get("RelationId") if entity is not None else None)
         return exchange
 
     def _claim(self, exchange: Exchange, rid: object) -> Claim | None:
