@@ -2,24 +2,37 @@
 the `/openapi.json` a running mock serves: the spec as written, `$ref`s kept, one class per schema of
 `components.schemas` and no numbered copies of them (`Associate1`, ...), as a client generated from the
 served spec would have them. The generated module imports and parses the mock's own answer.
+
+Dates are typed: every date schema is an `anyOf` of RFC 3339 `date-time` and `date-time-local` (the
+OpenAPI Format Registry's date-time without an offset, held to a pattern of up to seven fractional
+digits, the form real servers send), which the generator writes as `AwareDatetime | NaiveDatetime`.
+A plain `pattern` string in that place gave `AwareDatetime | constr(pattern=...)`: an offset-less date
+was then parsed into a `str`.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from tests.reliability.mockprocess import MockProcess
-from tests.tools.tooling import BASIC, python_tool_venv, run
+from tests.tools.tooling import BASIC, SPEC, python_tool_venv, run
 
 pytestmark = pytest.mark.slow
 
 CLASS = re.compile(r"^class (\w+)\(", re.MULTILINE)
+DATED = ("ContactRelationEntity", "ContactRelationEntityWithLinks", "ContactRelationEntityForm")
+#: Dates as a real server records them: no offset, up to seven fractional digits. The mock keeps an
+#: offset-less date of its fixtures as written.
+REAL_SERVER_DATES = {"UpdatedDate": "2020-04-22T15:51:25.0213705", "CreatedDate": "2014-08-25T07:40:59"}
 
 
 @pytest.fixture(scope="module")
@@ -112,3 +125,76 @@ def test_the_generated_models_parse_the_mocks_answer(mock: MockProcess, models: 
     ran = run([venv / "bin" / "python", "-c", script, body], timeout=60)
     assert ran.returncode == 0, ran.output
     assert ran.output.strip() == str(json.loads(answer.text)["RelationId"])
+
+
+def annotations(models: Path) -> dict[tuple[str, str], str]:
+    """(class, field) -> the field's annotation as the generated module spells it."""
+    tree = ast.parse(models.read_text(encoding="utf-8"))
+    return {
+        (node.name, statement.target.id): ast.unparse(statement.annotation)
+        for node in tree.body
+        if isinstance(node, ast.ClassDef)
+        for statement in node.body
+        if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name)
+    }
+
+
+def test_every_date_of_the_generated_models_is_typed_as_a_datetime_with_or_without_an_offset(
+    models: Path,
+) -> None:
+    """UpdatedDate and CreatedDate of the entity, its answer, its form and its merge patch, and a JSON
+    Patch's date value: `AwareDatetime | NaiveDatetime`, never `str` (the generator leaves a required
+    nullable value, JsonPatchSetDates.value, without `| None` unless given `--strict-nullable`)."""
+    found = annotations(models)
+    dates = {
+        (name, field): found.get((name, field))
+        for name in (*DATED, "ContactRelationMergePatch")
+        for field in ("UpdatedDate", "CreatedDate")
+    }
+    assert dates == dict.fromkeys(dates, "AwareDatetime | NaiveDatetime | None")
+    assert found[("JsonPatchSetDates", "value")] == "AwareDatetime | NaiveDatetime"
+
+
+@pytest.fixture(scope="module")
+def dated_mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockProcess]:
+    """A mock whose relation 918 carries dates in the real server's form (`--fixtures`)."""
+    document = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    seed = document["components"]["examples"]["SeedSampleRequest"]["value"]
+    fixtures = tmp_path_factory.mktemp("dated") / "fixtures.json"
+    fixtures.write_text(json.dumps([{**seed, **REAL_SERVER_DATES}]), encoding="utf-8")
+    with MockProcess(["--quiet", "--fixtures", str(fixtures)]) as process:
+        yield process
+
+
+def test_the_generated_models_parse_the_real_servers_offset_less_dates_into_datetimes(
+    dated_mock: MockProcess, models: Path
+) -> None:
+    """The mock's answer carries the dates as a real server sends them; the models read them as naive
+    datetimes (the seventh fractional digit is below Python's microsecond), and a JSON Patch's value."""
+    venv = python_tool_venv("datamodel-code-generator")
+    answer = httpx.get(
+        f"{dated_mock.url}/api/v1/Relation/918",
+        headers={"Authorization": BASIC, "Accept": "application/json"},
+    )
+    assert answer.status_code == 200, answer.text
+    assert {name: answer.json()[name] for name in REAL_SERVER_DATES} == REAL_SERVER_DATES
+    script = (
+        "import json, sys\n"
+        f"sys.path.insert(0, {str(models.parent)!r})\n"
+        "from relation_models import ContactRelationEntityWithLinks, JsonPatchSetDates\n"
+        "entity = ContactRelationEntityWithLinks.model_validate_json(open(sys.argv[1]).read())\n"
+        "op = {'op': 'replace', 'path': '/UpdatedDate', 'value': sys.argv[2]}\n"
+        "value = JsonPatchSetDates.model_validate(op).value\n"
+        "seen = {'UpdatedDate': entity.UpdatedDate, 'CreatedDate': entity.CreatedDate, 'value': value}\n"
+        "zone = {k: getattr(v, 'tzinfo', 'none: no datetime') for k, v in seen.items()}\n"
+        "print(json.dumps({k: [type(v).__name__, str(v), zone[k]] for k, v in seen.items()}))\n"
+    )
+    body = models.parent / "dated-answer.json"
+    body.write_text(answer.text, encoding="utf-8")
+    ran = run([venv / "bin" / "python", "-c", script, body, REAL_SERVER_DATES["UpdatedDate"]], timeout=60)
+    assert ran.returncode == 0, ran.output
+    assert json.loads(ran.output.strip().splitlines()[-1]) == {
+        "UpdatedDate": ["datetime", "2020-04-22 15:51:25.021370", None],
+        "CreatedDate": ["datetime", "2014-08-25 07:40:59", None],
+        "value": ["datetime", "2020-04-22 15:51:25.021370", None],
+    }
