@@ -15,21 +15,33 @@ TypeError, so the generated PATCH function cannot send a JSON Patch array (a mer
 Its template does this for any array body under several media types (discussion
 openapi-generators/openapi-python-client#1246); the spec lists the four JSON media types the server
 reads for PATCH, as it must.
+
+Dates: the generator makes a `datetime` only of a string of `format: date-time`, and the spec's dates
+are an `anyOf` of that and of `date-time-local` (no offset, as real servers send them), which it makes
+a `str`: a date is typed `datetime.datetime | None | str | Unset`. Its parser tries
+`datetime.fromisoformat` first, so every date a server sends (seven fractional digits too, on Python
+3.11 and later) is a `datetime` at run time; `str` is left only for a text that no datetime parses.
+A pure `datetime` would need `format: date-time` on the offset-less branch, which every validator of
+the project (jsonschema-rs in the mock, the proxy and Schemathesis; ajv in Prism) then refuses for
+the real server's dates.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 
 from tests.reliability.mockprocess import MockProcess
-from tests.tools.tooling import SPEC, TOOLS, Ran, python_tool_venv, run
+from tests.tools.tooling import BASIC, SPEC, TOOLS, Ran, python_tool_venv, run
 
 pytestmark = pytest.mark.slow
 
@@ -46,6 +58,14 @@ NOTICES = (
 WARNING_HEADER = re.compile(r"WARNING parsing (\w+ \S+) within \w+\.")
 POST, PUT, PATCH = "POST /api/v1/Relation", "PUT /api/v1/Relation/{id}", "PATCH /api/v1/Relation/{id}"
 XML = ["Unsupported content type application/xml", "Unsupported content type text/xml"]
+#: Dates as a real server records them: no offset, up to seven fractional digits. The mock keeps an
+#: offset-less date of its fixtures as written.
+REAL_SERVER_DATES = {"UpdatedDate": "2020-04-22T15:51:25.0213705", "CreatedDate": "2014-08-25T07:40:59"}
+DATED_MODELS = (
+    "contact_relation_entity",
+    "contact_relation_entity_with_links",
+    "contact_relation_entity_form",
+)
 TEXT_JSON = "Unsupported content type text/json"
 #: The generator's own limits, not the spec's: it writes no XML, and knows JSON only by name.
 TOOL_LIMITS = {
@@ -208,3 +228,82 @@ def test_the_generated_client_creates_patches_and_deletes_a_relation_on_the_mock
         *["DELETE -"] * 2,
         "GET -",
     ]
+
+
+def attributes(module: Path) -> dict[str, str]:
+    """The attributes of the generated model class of a module, name -> annotation as written."""
+    tree = ast.parse(module.read_text(encoding="utf-8"))
+    (model,) = [node for node in tree.body if isinstance(node, ast.ClassDef)]
+    return {
+        statement.target.id: ast.unparse(statement.annotation)
+        for statement in model.body
+        if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name)
+    }
+
+
+def test_every_date_of_the_generated_models_is_typed_datetime_with_str_only_for_text_no_datetime_parses(
+    site: Path,
+) -> None:
+    """UpdatedDate and CreatedDate of the entity, its answer, its form and its merge patch, and a JSON
+    Patch's date value; the parser of each tries a datetime before it keeps the text (module docstring)."""
+    models = site / "relation_client" / "models"
+    dates = {
+        (module, name): attributes(models / f"{module}.py").get(name)
+        for module in (*DATED_MODELS, "contact_relation_merge_patch")
+        for name in ("updated_date", "created_date")
+    }
+    assert dates == dict.fromkeys(dates, "datetime.datetime | None | str | Unset")
+    assert attributes(models / "json_patch_set_dates.py")["value"] == "datetime.datetime | None | str"
+    source = (models / "contact_relation_entity_with_links.py").read_text(encoding="utf-8")
+    parser = source[
+        source.index("def _parse_updated_date") : source.index("updated_date = _parse_updated_date")
+    ]
+    assert parser.index("datetime.datetime.fromisoformat(data)") < parser.index("return cast(")
+
+
+@pytest.fixture(scope="module")
+def dated_mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockProcess]:
+    """A mock whose relation 918 carries dates in the real server's form (`--fixtures`)."""
+    seed = DOCUMENT["components"]["examples"]["SeedSampleRequest"]["value"]
+    fixtures = tmp_path_factory.mktemp("dated") / "fixtures.json"
+    fixtures.write_text(json.dumps([{**seed, **REAL_SERVER_DATES}]), encoding="utf-8")
+    with MockProcess(["--quiet", "--fixtures", str(fixtures)]) as process:
+        yield process
+
+
+def test_the_generated_models_parse_the_real_servers_offset_less_dates_into_datetimes(
+    venv: Path, site: Path, dated_mock: MockProcess, tmp_path: Path
+) -> None:
+    """The mock's answer carries the dates as a real server sends them; the models read them as naive
+    datetimes (the seventh fractional digit is below Python's microsecond), and write them back in a
+    form the spec accepts."""
+    answer = httpx.get(
+        f"{dated_mock.url}/api/v1/Relation/918",
+        headers={"Authorization": BASIC, "Accept": "application/json"},
+    )
+    assert answer.status_code == 200, answer.text
+    assert {name: answer.json()[name] for name in REAL_SERVER_DATES} == REAL_SERVER_DATES
+    script = (
+        "import json, sys\n"
+        "from relation_client.models import ContactRelationEntityWithLinks, JsonPatchSetDates\n"
+        "entity = ContactRelationEntityWithLinks.from_dict(json.load(open(sys.argv[1])))\n"
+        "op = {'op': 'replace', 'path': '/UpdatedDate', 'value': sys.argv[2]}\n"
+        "value = JsonPatchSetDates.from_dict(op).value\n"
+        "seen = {'UpdatedDate': entity.updated_date, 'CreatedDate': entity.created_date, 'value': value}\n"
+        "zone = {k: getattr(v, 'tzinfo', 'none: no datetime') for k, v in seen.items()}\n"
+        "out = {k: [type(v).__name__, str(v), zone[k]] for k, v in seen.items()}\n"
+        "written = entity.to_dict()\n"
+        "out['written'] = [written['UpdatedDate'], written['CreatedDate']]\n"
+        "print(json.dumps(out))\n"
+    )
+    body = tmp_path / "dated-answer.json"
+    body.write_text(answer.text, encoding="utf-8")
+    command = [venv / "bin" / "python", "-c", script, body, REAL_SERVER_DATES["UpdatedDate"]]
+    ran = run(command, env={"PYTHONPATH": str(site)})
+    assert ran.returncode == 0, ran.output
+    assert json.loads(ran.output.strip().splitlines()[-1]) == {
+        "UpdatedDate": ["datetime", "2020-04-22 15:51:25.021370", None],
+        "CreatedDate": ["datetime", "2014-08-25 07:40:59", None],
+        "value": ["datetime", "2020-04-22 15:51:25.021370", None],
+        "written": ["2020-04-22T15:51:25.021370", "2014-08-25T07:40:59"],
+    }
