@@ -1,7 +1,14 @@
 """The served spec imported as Postman imports it (openapi-to-postmanv2, the library behind Postman's
 importer, with its default options): the collection carries the auth as variables, fills no
 parameter with a value that changes an answer, and its requests, sent as imported with only the
-variables a user sets (base URL, credential, the path's id), get 200 from the mock."""
+variables a user sets (base URL, credential, the path's id), get 200 from the mock.
+
+Writes too. The converter's default ("Schema" parameter resolution) fills a body from the schema's
+`default`s and type placeholders (`<integer>`), never from examples; and it picks the form body
+(`application/x-www-form-urlencoded`) for POST and PUT whenever it is listed. The spec's
+ContactRelationEntityForm has the seed page's sample as its `default`, and JsonPatchDocument the
+empty patch: so the imported PUT writes the sample back to relation 918, the imported POST creates
+a copy of it, and the imported PATCH changes nothing."""
 
 from __future__ import annotations
 
@@ -10,6 +17,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -69,11 +77,18 @@ def _send(request: dict[str, Any], variables: dict[str, str]) -> httpx.Response:
     headers = {h["key"]: h["value"] for h in request.get("header", []) if not h.get("disabled")}
     auth = request.get("auth") or {}
     assert auth.get("type", "basic") == "basic"
+    body = request.get("body") or {}
+    content = None
+    if body.get("mode") == "urlencoded":  # as Postman encodes a form: the enabled fields, in order
+        content = urlencode([(f["key"], f["value"]) for f in body["urlencoded"] if not f.get("disabled")])
+    elif body.get("mode") == "raw":
+        content = body["raw"]
     return httpx.request(
         request["method"],
         f"{_fill(url['host'][0], variables)}/{path}",
         params=query,
         headers=headers,
+        content=content,
         auth=(variables["basicAuthUsername"], variables["basicAuthPassword"]),
         timeout=10,
     )
@@ -126,3 +141,106 @@ def test_the_converter_is_the_pinned_one() -> None:
     manifest = json.loads((node_modules() / "openapi-to-postmanv2" / "package.json").read_text())
     pinned = json.loads((Path(__file__).resolve().parents[2] / "tools" / "package.json").read_text())
     assert manifest["version"] == pinned["devDependencies"]["openapi-to-postmanv2"]
+
+
+def _write(collection: dict[str, Any], method: str) -> dict[str, Any]:
+    (request,) = [r for r in _requests(collection["item"]) if r["method"] == method]
+    return request
+
+
+def _relation(mock_url: str, relation_id: int | str) -> dict[str, Any]:
+    answer = httpx.get(
+        f"{mock_url}/api/v1/Relation/{relation_id}",
+        auth=(USER["basicAuthUsername"], USER["basicAuthPassword"]),
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    found: dict[str, Any] = answer.json()
+    return found
+
+
+def _placeholders(request: dict[str, Any]) -> list[str]:
+    """The imported form fields whose value is a type placeholder of the converter (`<integer>`)."""
+    fields = request["body"].get("urlencoded", [])
+    return [f"{f['key']}={f['value']}" for f in fields if re.fullmatch(r"<[\w-]+>", f["value"])]
+
+
+#: What a write leaves to the server: the id, its own stamps, the links, the rights.
+SERVER_SET = {"RelationId", "UpdatedDate", "UpdatedBy", "CreatedDate", "CreatedBy", "_Links"}
+SERVER_SET |= {"TableRight", "FieldProperties"}
+
+
+def _values(relation: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in relation.items() if name not in SERVER_SET}
+
+
+def test_the_form_default_the_importer_fills_in_is_the_seed_samples_value_fields(mock_url: str) -> None:
+    spec = httpx.get(f"{mock_url}/openapi.json", timeout=10).json()
+    form = spec["components"]["schemas"]["ContactRelationEntityForm"]
+    seed = spec["components"]["examples"]["SeedSampleRequest"]["value"]
+    assert form["default"] == {name: seed[name] for name in form["properties"] if name != "RelationId"}
+    assert spec["components"]["schemas"]["JsonPatchDocument"]["default"] == []
+
+
+def test_the_imported_put_writes_the_seed_sample_back_to_relation_918_and_leaves_it_valid(
+    collection: dict[str, Any], mock_url: str
+) -> None:
+    request = _write(collection, "PUT")
+    assert request["body"]["mode"] == "urlencoded"
+    before = _relation(mock_url, RELATION)
+    answer = _send(request, {"baseUrl": mock_url, **USER})
+    assert answer.status_code == 200, answer.text
+    assert not _placeholders(request)
+    assert answer.json()["RelationId"] == int(RELATION)
+    assert _values(_relation(mock_url, RELATION)) == _values(before)
+
+
+def test_the_imported_post_creates_a_relation_with_the_seed_samples_values(
+    collection: dict[str, Any], mock_url: str
+) -> None:
+    request = _write(collection, "POST")
+    assert request["body"]["mode"] == "urlencoded"
+    answer = _send(request, {"baseUrl": mock_url, **USER})
+    assert answer.status_code in (200, 201), answer.text
+    assert not _placeholders(request)
+    created = answer.json()["RelationId"]
+    assert isinstance(created, int) and created not in (0, int(RELATION))
+    assert _values(_relation(mock_url, created)) == _values(_relation(mock_url, RELATION))
+    deleted = httpx.delete(
+        f"{mock_url}/api/v1/Relation/{created}",
+        auth=(USER["basicAuthUsername"], USER["basicAuthPassword"]),
+        timeout=10,
+    )
+    assert deleted.status_code == 204, deleted.text
+
+
+def test_the_imported_patch_is_the_empty_patch_and_leaves_relation_918_as_it_was(
+    collection: dict[str, Any], mock_url: str
+) -> None:
+    request = _write(collection, "PATCH")
+    assert request["body"]["mode"] == "raw"
+    assert json.loads(request["body"]["raw"]) == []
+    before = _relation(mock_url, RELATION)
+    answer = _send(request, {"baseUrl": mock_url, **USER})
+    assert answer.status_code == 200, answer.text
+    assert _values(answer.json()) == _values(before)
+    assert _values(_relation(mock_url, RELATION)) == _values(before)
+
+
+def test_the_mock_fills_in_no_default_for_a_form_that_leaves_fields_out(
+    collection: dict[str, Any], mock_url: str
+) -> None:
+    """The form's `default` is for importers only: a PUT of the two mandatory ids empties the rest, as
+    a real server does; the imported PUT then puts the sample back."""
+    answer = httpx.put(
+        f"{mock_url}/api/v1/Relation/{RELATION}",
+        content=urlencode({"SourceContactId": 381, "DestinationContactId": 262}),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        auth=(USER["basicAuthUsername"], USER["basicAuthPassword"]),
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    emptied = _relation(mock_url, RELATION)
+    assert (emptied["Comment"], emptied["SourcePersonId"], emptied["ActiveText"]) == ("", 0, "")
+    assert _send(_write(collection, "PUT"), {"baseUrl": mock_url, **USER}).status_code == 200
+    assert _relation(mock_url, RELATION)["Comment"] == "et"
