@@ -25,8 +25,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import run as bench  # bench/run.py: servers, wrk, /proc helpers
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/'s modules: servers, wrk runs, /proc
+import options
+import probes
+import procfs
+import servers
+import toolchain
+import wrk_runs
 
 Frame = str
 Rule = tuple[str, Callable[[Frame], bool]]
@@ -134,14 +139,14 @@ def ensure_py_spy() -> str:
     found = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if Path(found).exists():
         return found
-    bench.say("installing py-spy into this venv (pip)")
+    toolchain.say("installing py-spy into this venv (pip)")
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "py-spy"], check=True)
     return str(Path(sys.executable).parent / "py-spy")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/profile.py", description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=bench._seconds, default=20, help="seconds sampled (default 20)")
+    parser.add_argument("--duration", type=options._seconds, default=20, help="seconds sampled (default 20)")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rate", type=int, default=200, help="py-spy samples per second (default 200)")
     parser.add_argument("--mock-args", default="", help="extra mock flags, e.g. '--quiet --state /tmp/s.db'")
@@ -155,37 +160,37 @@ def main(argv: list[str] | None = None) -> int:
     if args.raw:
         print(summarize(read_raw(args.raw)))  # noqa: T201
         return 0
-    wrk = bench.ensure_wrk(no_install=False)
+    wrk = toolchain.ensure_wrk(no_install=False)
     spy = ensure_py_spy()
-    body, headers = bench.seed_request()
+    body, headers = probes.seed_request()
     workdir = Path(tempfile.mkdtemp(prefix="relation-profile-"))
-    port = bench.free_port()
+    port = servers.free_port()
     cmd = [sys.executable, "-m", "mockserver", "--host", "127.0.0.1", "--port", str(port)]
-    server = bench.Server("mock", port, [*cmd, *shlex.split(args.mock_args)], workdir / "mock.log")
+    server = servers.Server("mock", port, [*cmd, *shlex.split(args.mock_args)], workdir / "mock.log")
     if args.source:
         server.cwd = args.source.resolve()
     raw = args.keep or workdir / "profile.raw"
     server.start(body, headers)
     try:
-        bench.run_wrk(wrk, server, 3, args.connections, 2, workdir, "warmup")
+        wrk_runs.run_wrk(wrk, server, 3, args.connections, 2, workdir, "warmup")
         load = subprocess.Popen(
-            bench.wrk_command(wrk, port, args.duration + 4, args.connections, 2),
+            wrk_runs.wrk_command(wrk, port, args.duration + 4, args.connections, 2),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
         )
         time.sleep(2)
         pids = server.pids()
-        cpu0, t0 = bench.cpu_seconds_split(pids), time.perf_counter()
+        cpu0, t0 = procfs.cpu_seconds_split(pids), time.perf_counter()
         spy_cmd = [spy, "record", "--pid", str(server.proc.pid), "--format", "raw", "--nonblocking"]
         spy_cmd += ["-r", str(args.rate), "-d", str(args.duration), "-o", str(raw)]
         spy_cmd += ["--native"] if args.native else []
         subprocess.run(spy_cmd, check=True, capture_output=True)
-        cpu1, t1 = bench.cpu_seconds_split(pids), time.perf_counter()
+        cpu1, t1 = procfs.cpu_seconds_split(pids), time.perf_counter()
         out, _ = load.communicate(timeout=args.duration + 60)
     finally:
         server.stop()
-    got = bench.parse_summary(out)
+    got = wrk_runs.parse_summary(out)
     user, system = ((b - a) / (t1 - t0) for a, b in zip(cpu0, cpu1, strict=True))
     print(f"# Profile: `{shlex.join(server.cmd[1:])}` under wrk c{args.connections}\n")  # noqa: T201
     print(  # noqa: T201

@@ -12,8 +12,8 @@ Comment), at the first connection count of `--connections` (32 by default), `--r
 `--duration` seconds after `--warmup` seconds, the target order reversed every round. Before the
 load each target must answer the request 200 once (`probe`), so a row is never a row of errors.
 
-run.py is a script, not a package module, so the pieces of it used here (its Server, its wrk runner)
-are handed in by `WriteBench`'s caller.
+The pieces of the PUT rows used here (servers.Server, wrk_runs.run_wrk) are handed in by `WriteBench`'s
+caller (campaign.py), so that this module needs none of theirs: they import this one.
 """
 
 from __future__ import annotations
@@ -127,13 +127,13 @@ class WriteOutcome:
     skipped: str = ""
 
 
-# Handed in by run.py: a fresh server for a target (not started), and one wrk run against it.
-MakeServer = Callable[[str, str], Any]  # (target, operation) -> run.Server
+# Handed in by campaign.py: a fresh server for a target (not started), and one wrk run against it.
+MakeServer = Callable[[str, str], Any]  # (target, operation) -> servers.Server
 RunWrk = Callable[..., dict[str, float]]  # (server, seconds, connections, tag, lua=, path=) -> summary
 
 
 class WriteBench:
-    """`ready` is the seed PUT (body, headers) that run.py's Server.start polls until it is answered."""
+    """`ready` is the seed PUT (body, headers) that servers.Server.start polls until it is answered."""
 
     def __init__(
         self,
