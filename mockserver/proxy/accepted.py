@@ -23,8 +23,8 @@ from typing import Any
 
 import orjson
 
+from mockserver.proxy.exchange import Exchange, Outcome
 from mockserver.proxy.findings import RESPONSE, Finding
-from mockserver.proxy.promises import Exchange, Outcome
 from mockserver.proxy.values import FREE, Shape
 
 MAX_BODIES = 1_000

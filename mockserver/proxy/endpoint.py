@@ -35,10 +35,11 @@ from mockserver.guard import MAX_HEADER_BYTES
 from mockserver.journal import NOTE
 from mockserver.negotiation import Negotiator, media_type
 from mockserver.protocol import http_date
+from mockserver.proxy.exchange import Exchange, Outcome
 from mockserver.proxy.findings import RESPONSE, Finding
 from mockserver.proxy.history import History
 from mockserver.proxy.openapi_check import TrafficChecker
-from mockserver.proxy.promises import Exchange, Outcome, Promises
+from mockserver.proxy.promises import Promises
 from mockserver.proxy.recorder import Recording
 from mockserver.proxy.report import print_summary, write_report
 from mockserver.proxy.resource import Resource

@@ -31,8 +31,8 @@ from typing import Any
 from mockserver.protocol import http_date
 from mockserver.proxy import lifecycle
 from mockserver.proxy.accepted import Accepted
+from mockserver.proxy.exchange import Exchange, Outcome
 from mockserver.proxy.findings import RESPONSE, Finding
-from mockserver.proxy.promises import Exchange, Outcome
 from mockserver.proxy.values import Shape, as_int, instant, second, show
 
 MAX_RELATIONS = 10_000

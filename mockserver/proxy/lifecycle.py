@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mockserver.proxy.exchange import Exchange
 from mockserver.proxy.findings import RESPONSE, Finding
-from mockserver.proxy.promises import Exchange
 from mockserver.proxy.resource import patched_values
 from mockserver.proxy.values import Shape, show
 

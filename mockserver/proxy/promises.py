@@ -24,14 +24,12 @@ The rest of the resource (POST, PATCH, DELETE, GET default) has promises of its 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Mapping
 from typing import Any
 
 from mockserver.protocol import http_date
+from mockserver.proxy.exchange import Exchange, Outcome
 from mockserver.proxy.findings import RESPONSE, Finding
-from mockserver.proxy.patchvalues import Patch
 from mockserver.proxy.stamps import AHEAD, clock, written_by
 from mockserver.proxy.values import MANDATORY, Shape, instant, second, show
 
@@ -42,51 +40,6 @@ _REFUSED = {
     "request-content-type": "415",
 }
 _TOLERATED_PATCH_MEDIA = ("application/xml", "text/xml", "application/x-www-form-urlencoded")
-
-
-@dataclass(slots=True)
-class Exchange:
-    """One exchange as the worded checks see it."""
-
-    method: str
-    relation_id: int | None
-    query: Sequence[tuple[str, str]]
-    headers: Mapping[str, str]  # lower-cased names
-    media: str  # the request body's media type
-    fingerprint: bytes
-    started: float  # monotonic
-    body: Any = None  # the request body's value (JSON, XML or form), when readable
-    xml_namespace: str | None = None  # an XML body's root namespace ("" for none)
-    request_findings: Sequence[Finding] = field(default_factory=list)
-    route: str = ""  # the spec's path template
-    patch: Patch | None = None  # a PATCH body read as operations, when every part is understood
-
-    @property
-    def is_default(self) -> bool:
-        return self.route.endswith("/default")
-
-    @property
-    def judged(self) -> bool:
-        return "prefer" not in self.headers and not any(name.startswith("__") for name, _ in self.query)
-
-    @property
-    def select(self) -> str:
-        return next((value for name, value in self.query if name == "$select"), "").strip()
-
-
-@dataclass(slots=True)
-class Outcome:
-    """The answer as the worded checks see it."""
-
-    status: int
-    entity: dict[str, Any] | None  # a 200 relation, parsed
-    date: datetime | None  # the answer's Date
-    last_modified: datetime | None
-    arrived: float  # monotonic
-    wall: datetime  # the proxy's clock when it arrived
-    xml_namespace: str | None = None  # a 200 XML answer's root namespace ("" for none)
-    last_modified_text: str | None = None  # the Last-Modified header as sent
-    content_length: str | None = None  # the Content-Length header as sent
 
 
 def _finding(check: str, location: str, message: str) -> Finding:
@@ -319,4 +272,4 @@ def _as_id(value: Any) -> Any:
         return value
 
 
-__all__ = ["UTC", "Exchange", "Outcome", "Promises"]
+__all__ = ["Promises"]

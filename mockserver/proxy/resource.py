@@ -26,8 +26,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mockserver.proxy.exchange import Exchange, Outcome
 from mockserver.proxy.findings import RESPONSE, Finding
-from mockserver.proxy.promises import Exchange, Outcome
 from mockserver.proxy.stamps import clock, is_empty_date, written_by
 from mockserver.proxy.values import Shape, as_int, show
 

@@ -13,13 +13,11 @@ import base64
 import binascii
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from mockserver.proxy.exchange import Exchange, Outcome
 from mockserver.proxy.findings import RESPONSE, Finding
 from mockserver.proxy.values import EMPTY_DATE, instant, second, show
-
-if TYPE_CHECKING:
-    from mockserver.proxy.promises import Exchange, Outcome
 
 AHEAD = timedelta(seconds=5)  # UpdatedDate may lead the answer's Date by clock granularity only
 BACKDATED = timedelta(seconds=60)
