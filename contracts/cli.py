@@ -121,6 +121,14 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"generated cases per Schemathesis operation and per property (default {DEFAULT_MAX_EXAMPLES})",
     )  # fmt: skip
     parser.add_argument(
+        "--max-failures", type=_positive, metavar="N",
+        help="stop after N findings (violations or warnings); the checks not reached show as not run",
+    )  # fmt: skip
+    parser.add_argument(
+        "-x", "--exitfirst", action="store_const", const=1, dest="max_failures",
+        help="stop after the first finding (--max-failures 1)",
+    )  # fmt: skip
+    parser.add_argument(
         "--seed", type=_integer, default=DEFAULT_SEED, metavar="N", help="same seed, same requests"
     )
     parser.add_argument(
@@ -207,6 +215,7 @@ def parse_options(argv: list[str] | None = None) -> tuple[Options, argparse.Name
         documented_truncation=args.documented_truncation,
         read_only=args.read_only,
         methods=_methods(args.methods),
+        max_failures=args.max_failures,
     )
     writing = [method for method in options.methods if method != "GET"]
     if options.read_only and writing:

@@ -20,6 +20,7 @@ process still busy after the request timeout and a few seconds more is killed.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -40,7 +41,7 @@ from contracts.references import ENV as REFERENCES_ENV
 from contracts.references import ReferencePool
 from contracts.results import CheckOutcome
 from contracts.st_events import FuzzResult, collect, fatal_errors
-from contracts.st_plan import CONFIG, READ_ONLY_CONFIG, Group, plan
+from contracts.st_plan import CONFIG, READ_ONLY_CONFIG, STOPPED, Group, plan
 
 # Checks that judge only the coverage phase's probes of undocumented methods.
 PROBES = frozenset({"unsupported_method", "allow_header_conformance"})
@@ -57,8 +58,10 @@ def run_schemathesis(
     on_progress: ProgressCallback | None = None,
     xml_namespace: str | None = None,
     ledger: Ledger | None = None,
+    max_failures: int | None = None,
 ) -> FuzzResult:
-    """Run Schemathesis; every relation its POSTs create goes into `ledger` (from the hooks)."""
+    """Run Schemathesis; every relation its POSTs create goes into `ledger` (from the hooks). With
+    `max_failures`, each process stops at that many findings, and all stop once they have together."""
     result = FuzzResult()
     for name in checks:
         result.outcomes[name] = CheckOutcome(name=name, engine=SCHEMATHESIS, basis=CHECKS[name].basis)
@@ -69,11 +72,12 @@ def run_schemathesis(
     with tempfile.TemporaryDirectory(prefix="contracts-st-") as tmp:
         workdir = Path(tmp)
         base = READ_ONLY_CONFIG if options.read_only else CONFIG
-        start = _Start(options, base_url, checks, workdir, base, pool, xml_namespace, ledger)
+        start = _Start(options, base_url, checks, workdir, base, pool, xml_namespace, ledger, max_failures)
         groups = plan(phases, options.workers, ("GET",) if options.read_only else options.methods or None)
         jobs = [start(index, group) for index, group in enumerate(groups)]
+        enough = None if max_failures is None else functools.partial(_enough, options, max_failures)
         try:
-            _wait(jobs, on_progress)
+            _wait(jobs, on_progress, enough)
         finally:
             _stop(jobs, grace=options.request_timeout + STOP_GRACE)
         counts = _progress(jobs)
@@ -106,9 +110,11 @@ class _Job:
     progress: Path
     log: Path
     stop_file: Path
+    asked_to_stop: bool = False
 
     def ask_to_stop(self) -> None:
         if self.process.poll() is None:
+            self.asked_to_stop = True
             self.stop_file.touch()
 
     def wait_or_kill(self, deadline: float) -> None:
@@ -127,7 +133,7 @@ class _Job:
         """Schemathesis exits 0 (all passed) or 1 (failures); anything else means it could not run."""
         code = self.process.returncode
         fatal = list(fatal_errors(self.ndjson))
-        if code in (0, 1) and not fatal:
+        if (code in (0, 1) or (self.asked_to_stop and code == STOPPED)) and not fatal:
             return
         lines = [line for line in self.log.read_text("utf-8", "replace").splitlines() if line.strip()]
         reason = fatal[0] if fatal else (lines[-1].strip() if lines else "no output")
@@ -149,6 +155,7 @@ class _Start:
     pool: ReferencePool | None
     xml_namespace: str | None
     ledger: Ledger | None
+    max_failures: int | None
 
     def __call__(self, index: int, group: Group) -> _Job:
         options, workdir, phases = self.options, self.workdir, list(group.phases)
@@ -173,9 +180,12 @@ class _Start:
             "--report", "ndjson", "--report-ndjson-path", str(ndjson),
             "--output-sanitize", "false",
             "--suppress-health-check", "all",
-            # A finding must not stop an operation: a warning would hide the violations behind it.
-            "--continue-on-failure",
         ]  # fmt: skip
+        if self.max_failures is None:
+            # A finding must not stop an operation: a warning would hide the violations behind it.
+            command.append("--continue-on-failure")
+        else:
+            command += ["--max-failures", str(self.max_failures)]
         if options.read_only:
             command += ["--include-method", "GET"]
         else:
@@ -234,10 +244,30 @@ def _stop(jobs: list[_Job], grace: float) -> None:
         job.wait_or_kill(deadline)
 
 
-def _wait(jobs: list[_Job], on_progress: ProgressCallback | None) -> None:
+def _enough(options: Options, limit: int, finished: list[_Job]) -> bool:
+    """Whether the processes that have ended found `limit` findings together."""
+    found = FuzzResult()
+    for job in finished:
+        collect(job.ndjson, found, options)
+    return sum(len(outcome.failures) for outcome in found.outcomes.values()) >= limit
+
+
+def _wait(
+    jobs: list[_Job],
+    on_progress: ProgressCallback | None,
+    enough: Callable[[list[_Job]], bool] | None = None,
+) -> None:
+    """Until every process has ended, or (`enough`) those that ended found enough: then the rest stop."""
+    judged = 0
     while any(job.process.poll() is None for job in jobs):
         if on_progress is not None:
             on_progress(_progress(jobs))
+        failed = [job for job in jobs if job.process.returncode == 1]
+        if enough is not None and len(failed) > judged:
+            judged = len(failed)
+            if enough(failed):
+                for job in jobs:
+                    job.ask_to_stop()
         time.sleep(0.2)
     if on_progress is not None:
         on_progress(_progress(jobs))

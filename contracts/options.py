@@ -77,6 +77,9 @@ class Options:
     # Schemathesis sends only these methods (all the spec's when empty), like its --include-method;
     # the properties are chosen with `checks`.
     methods: tuple[str, ...] = ()
+    # Stop after this many findings (violations and warnings), as Schemathesis' and pytest's
+    # --maxfail: the checks not reached are "not run". None: run everything.
+    max_failures: int | None = None
 
     @property
     def auth_is_sample(self) -> bool:

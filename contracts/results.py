@@ -87,6 +87,8 @@ class RunResult:
     read_only: bool = False
     # The run was stopped (Ctrl-C, SIGTERM) before every check had run; what it created was swept.
     interrupted: bool = False
+    # Why the run stopped before every check had run (--max-failures), or None.
+    stopped: str | None = None
     # Relations this run created (POST), and deleted again; id -> why one was left behind.
     created: list[int] = field(default_factory=list)
     deleted: list[int] = field(default_factory=list)

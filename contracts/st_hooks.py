@@ -40,6 +40,7 @@ import contracts.checks  # noqa: F401  (registers the checks)
 from contracts.custody import Answer
 from contracts.references import ENV, ReferencePool
 from contracts.st_guard import Guard, answer_entity, item_template, route_id
+from contracts.st_plan import STOPPED
 from contracts.st_rules import (
     INT32,
     SAMPLE,
@@ -64,8 +65,6 @@ _progress: IO[str] | None = None
 _lock = threading.Lock()
 _stop_file = os.environ.get("CONTRACTS_STOP_FILE")
 _parent = int(os.environ.get("CONTRACTS_PARENT_PID") or 0)
-# The exit status of a process stopped at its parent's request (the parent does not read it).
-STOPPED = 130
 
 
 def _stop_if_asked() -> None:

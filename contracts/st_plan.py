@@ -23,6 +23,8 @@ UNITS = {
     ("examples", ""): 1,
 }
 NO_COVERAGE = ("POST",)
+# The exit status of a process that stopped between two requests when asked to (contracts.st_hooks).
+STOPPED = 130
 CONFIG = """\
 # Written by contracts.st_plan for one run; see the docstring of contracts.st_hooks for the rest
 # (among others: a 412 to valid data is accepted only for a stale If-Unmodified-Since, and a

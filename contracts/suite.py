@@ -72,7 +72,9 @@ def run_suite(options: Options, reporter: Reporter | None = None) -> RunResult:
         reporter.start(label)
         try:
             _run_properties(context, options, selected, result, reporter)
-            _run_schemathesis(options, base_url, context, selected, result, reporter)
+            if not _stop_here(options, result):
+                _run_schemathesis(options, base_url, context, selected, result, reporter)
+                _stop_here(options, result)
         except KeyboardInterrupt:
             result.interrupted = True
         finally:
@@ -87,6 +89,12 @@ def run_suite(options: Options, reporter: Reporter | None = None) -> RunResult:
             proxied.collect(options, result, behind_proxy)
     _mark_enforced(result, options)
     result.elapsed = time.monotonic() - started
+    if result.stopped:
+        for name in selected:
+            if name not in result.outcomes:
+                info = CHECKS[name]
+                result.outcomes[name] = CheckOutcome(name, info.engine, info.basis, reason=result.stopped)
+        result.notes.append(f"the run {result.stopped}: the checks it did not reach show as not run")
     if result.interrupted:
         for name in selected:
             if name not in result.outcomes:
@@ -189,6 +197,8 @@ def _run_properties(
     for prop in PROPERTIES:
         if prop.name not in selected:
             continue
+        if _stop_here(options, result):
+            break
         stage = f"property {prop.name}"
         reporter.stage(stage, total=None if prop.strategy else 1)
         began = time.monotonic()
@@ -227,8 +237,9 @@ def _run_schemathesis(
             reporter.advance(stage, completed=counts.get(phase, 0))
 
     began = time.monotonic()
+    budget = None if options.max_failures is None else options.max_failures - findings(result)
     fuzzed = run_schemathesis(
-        options, base_url, checks, context.pool, on_progress, context.xml_namespace, context.ledger
+        options, base_url, checks, context.pool, on_progress, context.xml_namespace, context.ledger, budget
     )
     wall = time.monotonic() - began
     judged = sum(outcome.cases for outcome in fuzzed.outcomes.values())
@@ -239,6 +250,20 @@ def _run_schemathesis(
     result.outcomes.update(fuzzed.outcomes)
     result.schemathesis_cases = fuzzed.cases
     result.notes.extend(fuzzed.notes)
+
+
+def findings(result: RunResult) -> int:
+    """Findings so far, violations and warnings alike (enforcement is decided at the end)."""
+    return sum(len(outcome.failures) for outcome in result.outcomes.values())
+
+
+def _stop_here(options: Options, result: RunResult) -> bool:
+    """Whether --max-failures is reached; sets `result.stopped` when it is."""
+    limit = options.max_failures
+    if limit is None or findings(result) < limit:
+        return False
+    result.stopped = f"stopped after {limit} finding{'s' if limit > 1 else ''} (--max-failures {limit})"
+    return True
 
 
 def _mark_enforced(result: RunResult, options: Options) -> None:

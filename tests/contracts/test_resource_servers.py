@@ -19,7 +19,7 @@ from contracts.cli import main, parse_options
 from contracts.results import PASSED, RunResult
 from contracts.suite import run_suite
 from tests.contracts.conftest import QUICK
-from tests.servers.broken import Broken
+from tests.servers.broken import Broken, until_caught
 from tests.servers.realistic import realistic_app
 from tests.servers.realistic_resource import Resource
 from tests.servers.resource_broken import RESOURCE_BROKEN
@@ -241,7 +241,7 @@ def test_over_plain_http_the_break_is_real_for_a_server_that(broken: Broken) -> 
 @pytest.mark.parametrize("broken", RESOURCE_BROKEN, ids=NAMES)
 def test_the_suite_exits_1_against_a_server_that(broken: Broken, capsys: pytest.CaptureFixture[str]) -> None:
     with serve(broken.app()) as url:
-        code = main(["--url", url, *QUICK, *broken.args])
+        code = main(["--url", url, *QUICK, *until_caught(broken)])
     out = capsys.readouterr().out
     assert code == 1, f"{broken.name} ({broken.promise}) was not caught:\n{out}"
     assert any(f"✗ {check} " in out for check in broken.caught_by), out

@@ -15,7 +15,7 @@ from contracts.suite import run_suite
 from mockserver import Settings, create_app
 from tests.contracts.conftest import QUICK
 from tests.servers.asgi import Exchange, Reply, Rewrite
-from tests.servers.broken import BROKEN, Broken, props
+from tests.servers.broken import BROKEN, Broken, props, until_caught
 from tests.servers.realistic import realistic_app
 from tests.servers.runner import serve
 
@@ -96,7 +96,7 @@ def test_without_any_known_reference_the_spec_sample_is_written_and_the_report_s
 @pytest.mark.parametrize("broken", BROKEN, ids=[broken.name for broken in BROKEN])
 def test_each_broken_server_is_caught_by_its_check(broken: Broken) -> None:
     with serve(broken.app()) as url:
-        result = _run(url, *broken.args)
+        result = _run(url, *until_caught(broken))
     judged = [name for name in broken.caught_by if name in result.outcomes]
     assert judged, f"{broken.name}: none of {broken.caught_by} ran"
     statuses = {name: result.outcomes[name].status for name in judged}

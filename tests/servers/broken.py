@@ -104,6 +104,15 @@ class Broken:
     args: tuple[str, ...]
 
 
+def until_caught(broken: Broken) -> tuple[str, ...]:
+    """The run's options, plus --exitfirst when it selects one check and that check must catch it:
+    the run then stops at its first finding (a coverage phase at the first bad case), and that
+    finding can only be the check's. Runs of several checks run whole: each listed check is judged."""
+    checks = broken.args[broken.args.index("--checks") + 1].split(",") if "--checks" in broken.args else []
+    single = len(checks) == 1 and checks[0] != "schemathesis" and broken.caught_by == (checks[0],)
+    return (*broken.args, "--exitfirst") if single else broken.args
+
+
 def props(*names: str) -> tuple[str, ...]:
     return ("--checks", ",".join(names))
 
