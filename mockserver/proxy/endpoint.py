@@ -38,7 +38,7 @@ from mockserver.protocol import http_date
 from mockserver.proxy.exchange import Exchange, Outcome
 from mockserver.proxy.findings import RESPONSE, Finding
 from mockserver.proxy.history import History
-from mockserver.proxy.openapi_check import TrafficChecker
+from mockserver.proxy.openapi_check import shared_checker
 from mockserver.proxy.promises import Promises
 from mockserver.proxy.recorder import Recording
 from mockserver.proxy.report import print_summary, write_report
@@ -93,7 +93,7 @@ class Proxy:
     def __init__(self, settings: Settings, spec: SpecModel, entity: EntityModel) -> None:
         assert settings.proxy_url is not None
         self.upstream = Upstream(settings.proxy_url, settings.upstream_timeout, settings.upstream_cacert)
-        self.checker = TrafficChecker(spec)
+        self.checker = shared_checker(spec)
         shape = Shape.from_spec(spec.entity, entity)
         self.promises = Promises(shape)
         self.resource = Resource(shape)

@@ -17,6 +17,7 @@ of its content type and bytes (a client polls, or repeats a write). Answers diff
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -159,10 +160,12 @@ def _for_openapi_core(spec: SpecModel) -> dict[str, Any]:
 
 
 class _Remembered:
-    """A bounded map from a digest to the findings computed for it (least recently used out)."""
+    """A bounded map from a digest to the findings computed for it (least recently used out); locked,
+    as proxies in one process (tests) share a checker (`shared_checker`)."""
 
     def __init__(self) -> None:
         self._found: OrderedDict[bytes, list[Finding]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def get(self, parts: Sequence[str], data: bytes, compute: Callable[[], list[Finding]]) -> list[Finding]:
         digest = hashlib.blake2b(digest_size=20)
@@ -170,14 +173,37 @@ class _Remembered:
             digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
         digest.update(data)
         key = digest.digest()
-        found = self._found.get(key)
-        if found is not None:
-            self._found.move_to_end(key)
-            return found
-        found = self._found[key] = compute()
-        if len(self._found) > CACHE_SIZE:
-            self._found.popitem(last=False)
+        with self._lock:
+            found = self._found.get(key)
+            if found is not None:
+                self._found.move_to_end(key)
+                return found
+        found = compute()
+        with self._lock:
+            self._found[key] = found
+            if len(self._found) > CACHE_SIZE:
+                self._found.popitem(last=False)
         return found
+
+
+_SHARED: OrderedDict[bytes, TrafficChecker] = OrderedDict()
+_SHARED_LOCK = threading.Lock()
+SHARED_SPECS = 4
+
+
+def shared_checker(spec: SpecModel) -> TrafficChecker:
+    """The checker for this spec document, built once per process: building one (openapi-core's
+    validators, warmed up for every operation) takes ~0.25 s, and a process that starts a proxy
+    more than once (the test run) would pay it each time. It holds nothing of one proxy's."""
+    options = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+    key = hashlib.blake2b(orjson.dumps(spec.raw, option=options, default=str), digest_size=20).digest()
+    with _SHARED_LOCK:
+        checker = _SHARED.get(key)
+        if checker is None:
+            checker = _SHARED[key] = TrafficChecker(spec)
+            if len(_SHARED) > SHARED_SPECS:
+                _SHARED.popitem(last=False)
+        return checker
 
 
 class TrafficChecker:
