@@ -10,6 +10,12 @@ STAMP  := $(VENV)/.installed
 NODE_DIR := .cache/node
 NODE_STAMP := $(NODE_DIR)/.installed
 SPECTRAL := $(NODE_DIR)/node_modules/.bin/spectral
+# Compiled bytecode kept under .cache/ (not beside the sources), also where the environment sets
+# PYTHONDONTWRITEBYTECODE: without it every process (each test worker, mock, Schemathesis run) compiles
+# the project's modules again, and pytest rewrites the asserts of ~450 modules again in each worker
+# (collection: 4.5 s of CPU per worker without, 2.6 s with).
+export PYTHONPYCACHEPREFIX := $(abspath .cache/pycache)
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: install mock proxy test check typecheck system contract fuzz lint fmt bench node spectral mutation clean
 

@@ -1,8 +1,8 @@
-"""The ContactRelationEntity as the mock stores and answers it, shaped by the spec's schemas.
+"""An entity as the mock stores and answers it, shaped by its resource's schema and declarations.
 
-Kinds, empty values and the property order are read from the spec once (`EntityModel.from_spec`);
-`replace` turns an accepted body into the stored relation (PUT, POST and a patched PATCH document
-alike), `render` adds what the server computes.
+Kinds, empty values and the property order are read from the spec once (`EntityModel.of`);
+`replace` turns an accepted body into the stored entity (PUT, POST and a patched PATCH document
+alike), setting the key and the `x-server-set` fields; `render` adds what the server computes.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from mockserver.resource import ResourceModel, resources_of
 from mockserver.spec import SpecModel
 
 EMPTY_DATE = "0001-01-01T00:00:00"
@@ -59,15 +60,24 @@ def _kind(schema: Mapping[str, Any]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class EntityModel:
-    """Property names, kinds and empty values of the entity, in the spec's order."""
+    """Property names, kinds and empty values of the entity, in the spec's order; its key, the
+    fields the server sets and where its links point."""
 
     kinds: Mapping[str, str]
     stored: tuple[str, ...]
     field_properties: Mapping[str, Any]
+    key: str
+    server_set: Mapping[str, str]
+    collection: str
 
     @classmethod
     def from_spec(cls, spec: SpecModel) -> EntityModel:
-        props = spec.entity["properties"]
+        """The first resource's entity (the proxy checks one entity so far)."""
+        return cls.of(resources_of(spec)[0])
+
+    @classmethod
+    def of(cls, resource: ResourceModel) -> EntityModel:
+        props = resource.answer_schema["properties"]
         kinds = {name: _kind(schema) for name, schema in props.items()}
         stored = tuple(name for name in props if name not in COMPUTED)
         lengths = {name: int(props[name].get("x-field-length", 0)) for name in stored if kinds[name] == "str"}
@@ -83,15 +93,18 @@ class EntityModel:
             kinds=kinds,
             stored=stored,
             field_properties=field_properties,
+            key=resource.key,
+            server_set=resource.server_set,
+            collection=resource.collection,
         )
 
     def empty(self, name: str) -> Any:
         return {"int": 0, "str": "", "date": EMPTY_DATE}.get(self.kinds[name])
 
-    def blank(self, relation_id: int) -> dict[str, Any]:
-        """A relation with every property empty: what PUT, merge and JSON patch start from for a new id."""
+    def blank(self, entity_id: int) -> dict[str, Any]:
+        """An entity with every property empty but its key: what a fixture is completed from."""
         out = {name: self.empty(name) for name in self.stored}
-        out["RelationId"] = relation_id
+        out[self.key] = entity_id
         return out
 
     def replace(
@@ -99,27 +112,28 @@ class EntityModel:
         previous: Mapping[str, Any] | None,
         body: Mapping[str, Any],
         *,
-        relation_id: int,
+        entity_id: int,
         caller: Mapping[str, Any],
         now: datetime,
     ) -> dict[str, Any]:
-        """The relation after a PUT: the body's writable fields, the server's own fields, nothing else.
+        """The entity after a PUT: the body's writable fields, the server's own fields, nothing else.
 
         Fields the body leaves out (or sends as null) take their empty values; the path id wins
-        over a body RelationId; CreatedDate/CreatedBy are kept from the first write.
+        over a body's key; `created-at`/`created-by` fields are kept from the first write.
         """
         out: dict[str, Any] = {}
         stamp = format_date(now)  # the real time of the write, to the second (HTTP dates' resolution)
         for name in self.stored:
-            if name == "RelationId":
-                out[name] = relation_id
-            elif name == "UpdatedDate":
+            role = self.server_set.get(name)
+            if name == self.key:
+                out[name] = entity_id
+            elif role == "updated-at":
                 out[name] = stamp
-            elif name == "UpdatedBy":
+            elif role == "updated-by":
                 out[name] = dict(caller)
-            elif name == "CreatedDate":
+            elif role == "created-at":
                 out[name] = previous[name] if previous else stamp
-            elif name == "CreatedBy":
+            elif role == "created-by":
                 out[name] = previous[name] if previous else dict(caller)
             else:
                 value = body.get(name)
@@ -129,9 +143,9 @@ class EntityModel:
         return out
 
     def document(self, stored: Mapping[str, Any]) -> dict[str, Any]:
-        """A relation as the server renders it without links: its fields, TableRight, FieldProperties.
+        """An entity as the server renders it without links: its fields, TableRight, FieldProperties.
 
-        This is what GET /default answers (for a blank relation) and what a PATCH is applied to.
+        This is what GET /default answers (for a blank entity) and what a PATCH is applied to.
         """
         out = dict(stored)
         out["TableRight"] = dict(FULL_RIGHT)
@@ -139,12 +153,17 @@ class EntityModel:
         return out
 
     def default(self) -> dict[str, Any]:
-        """GET /default: the relation NetServer pre-fills for a new one: every property empty, id 0."""
+        """GET /default: the entity NetServer pre-fills for a new one: every property empty, id 0."""
         return self.document(self.blank(0))
 
     def render(self, stored: Mapping[str, Any], base_url: str) -> dict[str, Any]:
-        """The answer for a stored relation: its fields plus TableRight, FieldProperties and _Links."""
+        """The answer for a stored entity: its fields plus TableRight, FieldProperties and _Links."""
         out = self.document(stored)
-        self_url = f"{base_url}/api/v1/Relation/{stored['RelationId']}"
-        out["_Links"] = {"Self": self_url, "Archive": f"{base_url}/api/v1/Relation"}
+        archive = f"{base_url}{self.collection}"
+        out["_Links"] = {"Self": f"{archive}/{stored[self.key]}", "Archive": archive}
         return out
+
+    def version(self, stored: Mapping[str, Any]) -> str:
+        """The stored `updated-at` value ("" when the entity declares none)."""
+        field = next((name for name, role in self.server_set.items() if role == "updated-at"), None)
+        return str(stored.get(field) or "") if field else ""

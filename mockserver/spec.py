@@ -14,13 +14,7 @@ import yaml
 
 from mockserver.errors import SpecError
 
-PUT_OPERATION = "v1ContactRelationEntity_PutContactRelationEntity"
-GET_OPERATION = "v1ContactRelationEntity_GetContactRelationEntity"
-POST_OPERATION = "v1ContactRelationEntity_PostContactRelationEntity"
-PATCH_OPERATION = "v1ContactRelationEntity_PatchContactRelationEntity"
-DELETE_OPERATION = "v1ContactRelationEntity_DeleteContactRelationEntity"
-DEFAULT_OPERATION = "v1ContactRelationEntity_DefaultContactRelationEntity"
-
+METHODS = ("get", "put", "post", "patch", "delete")
 
 # libyaml parses the spec about 30 times faster than pure-Python PyYAML: most of the start-up time.
 _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -67,8 +61,10 @@ def resolve(document: Mapping[str, Any], node: Any, _seen: tuple[str, ...] = ())
 
 @dataclass(frozen=True, slots=True)
 class OperationModel:
-    """What one operation documents: parameters, bodies, statuses and their examples."""
+    """What one operation documents: where it is, parameters, bodies, statuses and their examples."""
 
+    method: str
+    path: str
     operation_id: str
     parameters: tuple[dict[str, Any], ...]
     request_content: Mapping[str, dict[str, Any]]
@@ -93,6 +89,20 @@ class OperationModel:
                 out.setdefault(name, example.get("value"))
         return out
 
+    @property
+    def label(self) -> str:
+        """`PUT /api/v1/Relation/{id}`: how start-up errors name the operation."""
+        return f"{self.method.upper()} {self.path}"
+
+    def json_request_schema(self) -> dict[str, Any] | None:
+        """The schema of its JSON request body (`application/json`, else the first JSON type)."""
+        content = self.request_content
+        media = "application/json" if "application/json" in content else next(
+            (name for name in content if "json" in name), None
+        )
+        schema = content.get(media, {}).get("schema") if media else None
+        return schema if isinstance(schema, dict) else None
+
     def response_schema(self, status: int) -> dict[str, Any] | None:
         for media in self.responses.get(status, {}).get("content", {}).values():
             if "schema" in media:
@@ -110,51 +120,59 @@ class SpecModel:
 
     document: dict[str, Any]
     raw: dict[str, Any]
-    operations: Mapping[str, OperationModel]
+    operations: tuple[OperationModel, ...]
     schemas: Mapping[str, dict[str, Any]]
 
     @classmethod
     def load(cls, path: Path) -> SpecModel:
         raw = load_document(path)
         resolved = resolve(raw, raw)
-        operations: dict[str, OperationModel] = {}
-        for item in resolved.get("paths", {}).values():
+        operations: list[OperationModel] = []
+        for path, item in resolved.get("paths", {}).items():
             shared = item.get("parameters", [])
             for method, op in item.items():
-                if method == "parameters" or not isinstance(op, dict) or "operationId" not in op:
+                if method not in METHODS or not isinstance(op, dict):
                     continue
-                operations[op["operationId"]] = OperationModel(
-                    operation_id=op["operationId"],
+                operations.append(
+                    OperationModel(
+                        method=method,
+                        path=path,
+                        operation_id=op.get("operationId") or f"{method.upper()} {path}",
                     parameters=(*shared, *op.get("parameters", [])),
                     request_content=op.get("requestBody", {}).get("content", {}),
-                    responses={int(code): body for code, body in op.get("responses", {}).items()},
+                        responses={int(code): body for code, body in op.get("responses", {}).items()},
+                    )
                 )
         schemas = resolved.get("components", {}).get("schemas", {})
-        model = cls(document=resolved, raw=raw, operations=operations, schemas=schemas)
+        model = cls(document=resolved, raw=raw, operations=tuple(operations), schemas=schemas)
         model._check()
         return model
 
     def _check(self) -> None:
-        missing = [
-            name
-            for name in ("ContactRelationEntity", "ContactRelationEntityWithLinks", "Error")
-            if name not in self.schemas
-        ]
-        if missing:
-            raise SpecError(f"The spec has no schema named {', '.join(missing)}; the mock needs them.")
-        if PUT_OPERATION not in self.operations:
+        if "Error" not in self.schemas:
+            raise SpecError("The spec has no schema named Error; the mock needs it for its error answers.")
+        if self._first_put() is None:
             raise SpecError(
-                f"The spec has no operation {PUT_OPERATION}; it is the endpoint this mock serves."
+                "The spec has no PUT on an item path (/X/{id}); the mock serves entity resources, "
+                "so it needs at least one. Add one, or pass another --spec."
             )
+
+    def _first_put(self) -> OperationModel | None:
+        return next((op for op in self.operations if op.method == "put" and op.path.endswith("}")), None)
 
     @property
     def put(self) -> OperationModel:
-        return self.operations[PUT_OPERATION]
+        """The first entity's PUT (the proxy checks one entity so far)."""
+        found = self._first_put()
+        assert found is not None  # _check made sure
+        return found
 
     @property
     def entity(self) -> dict[str, Any]:
-        """The response entity schema: the property order every answer follows."""
-        return self.schemas["ContactRelationEntityWithLinks"]
+        """The first entity's answer schema (its PUT's 200): the property order every answer follows."""
+        schema = self.put.response_schema(200)
+        assert schema is not None
+        return schema
 
     def example(self, name: str) -> Any:
         return self.document["components"]["examples"][name]["value"]
