@@ -15,7 +15,7 @@ file that its hook reads before every request (also when this process is gone). 
 is answered and recorded first, so the cleanup that follows knows the relation it created; only a
 process still busy after the request timeout and a few seconds more is killed.
 
-`python -m contracts.fuzz` runs only this part, with the same options as `python -m contracts`.
+`python -m contracts --exclude-checks property` runs only this part.
 """
 
 from __future__ import annotations
@@ -282,14 +282,3 @@ def _progress(jobs: list[_Job]) -> dict[str, int]:
             continue
         counts.update(line.split(" ", 1)[0] for line in text.splitlines() if line)
     return dict(counts)
-
-
-def main(argv: list[str] | None = None) -> int:
-    from contracts.cli import main as cli_main
-
-    args = sys.argv[1:] if argv is None else argv
-    return cli_main(["--exclude-checks", "property", *args])
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
