@@ -1,6 +1,8 @@
 """create_app(settings): the Connexion app, built from the spec once, ready for uvicorn.
 
-Connexion routes by the spec (unknown operationIds fail here, at start-up). Its per-request
+Connexion routes by the spec; each operation resolves, by its method and path, to the generic
+handler of its resource and role (`mockserver.handlers.engine`), and one the engine cannot serve
+fails here, at start-up. Its per-request
 parameter decorator and validators are not used: each operation is a plain async function of a
 Starlette Request, and bodies are checked by validators compiled once from the same spec.
 Outermost, pure ASGI middlewares: request journal/log, the Host check, CORS, request limits.
@@ -26,7 +28,7 @@ from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIAPI, SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
-from connexion.resolver import Resolver
+from connexion.resolver import Resolution, Resolver
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -38,14 +40,16 @@ from mockserver.errors import ApiError, SpecError, StartupError
 from mockserver.fixtures import load_fixtures
 from mockserver.guard import HostCheckMiddleware, RequestGuardMiddleware
 from mockserver.handlers.admin import AdminDoor, AdminHandlers, listens_on_loopback_only
-from mockserver.handlers.relation import RelationHandlers
+from mockserver.handlers.engine import Engine
 from mockserver.journal import Journal, RecorderMiddleware
 from mockserver.negotiation import Negotiator
+from mockserver.resource import resources_of
 from mockserver.responses import error_answer
 from mockserver.routes import RouteTable
 from mockserver.settings import ADMIN_SPEC, Settings
 from mockserver.spec import SpecModel, read_yaml
-from mockserver.store import open_store
+from mockserver.sqlite_store import SqliteStore
+from mockserver.store import Collection, MemoryStore, Store, fixture_counts
 
 Handler = Callable[[Request], Any]
 
@@ -102,6 +106,8 @@ class _ServedSpecMiddleware(SwaggerUIMiddleware):
 
 
 def _resolver(table: dict[str, Handler]) -> Resolver:
+    """The admin API's operations, by operationId."""
+
     def resolve(operation_id: str) -> Handler:
         try:
             return table[operation_id]
@@ -112,6 +118,24 @@ def _resolver(table: dict[str, Handler]) -> Resolver:
             ) from None
 
     return Resolver(resolve)
+
+
+class _ByPathResolver(Resolver):
+    """The API's operations, by method and path (the engine's table); operationIds play no part."""
+
+    def __init__(self, table: dict[tuple[str, str], Any]) -> None:
+        super().__init__()
+        self.table = table
+
+    def resolve(self, operation: Any) -> Resolution:
+        key = (operation.method.lower(), operation.path)
+        if key not in self.table:
+            raise ResolverError(f"{operation.method.upper()} {operation.path} has no handler.")
+        return Resolution(self.table[key], operation.operation_id or f"{key[0]} {key[1]}")
+
+
+def _open_store(settings: Settings, collections: list[Collection]) -> Store:
+    return SqliteStore(settings.state_file, collections) if settings.state_file else MemoryStore(collections)
 
 
 def _vendor_error(
@@ -146,28 +170,25 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         )
     spec = SpecModel.load(settings.spec_path)
     admin_spec = read_yaml(ADMIN_SPEC)
-    entity = EntityModel.from_spec(spec)
-    fixtures = load_fixtures(spec, entity, settings.fixtures_file)
-    store = open_store(settings.state_file, fixtures)
+    resources = resources_of(spec)  # a spec the engine cannot serve stops here, naming the path
+    entities = {resource.name: EntityModel.of(resource) for resource in resources}
+    fixtures = load_fixtures(spec, resources, entities, settings.fixtures_file)
+    collections = [
+        Collection(resource.name, resource.entity_name, resource.version, fixtures[resource.name])
+        for resource in resources
+    ]
+    store = _open_store(settings, collections)
     allow = AllowList.load(settings.auth_users_file) if settings.auth_users_file else DEFAULT_USERS
     journal = Journal.for_settings(settings)  # with --workers, one journal in the shared state file
     authenticator = Authenticator(settings.auth, None if settings.auth_any else allow)
-    relation = RelationHandlers(spec, entity, store, authenticator, strict_accept=settings.strict_accept)
-    handlers = relation.table()
-    unserved = sorted(set(spec.operations) - set(handlers))
-    if unserved:  # Connexion would only notice when the server starts, with a bare traceback
-        store.close()
-        raise SpecError(
-            f"The spec {settings.spec_path} names operationId {', '.join(map(repr, unserved))}, which has no "
-            f"handler. Handlers exist for: {', '.join(sorted(handlers))}. Remove the operation or pass "
-            "another --spec."
-        )
+    engine = Engine(resources, entities, store, authenticator, strict_accept=settings.strict_accept)
     proxy = None
     if settings.proxy_url:  # imported only here: openapi-core is the proxy's alone
         from mockserver.proxy.endpoint import Proxy
 
-        proxy = Proxy(settings, spec, entity)
-    admin = AdminHandlers(store, journal, len(fixtures), proxy, door=AdminDoor(settings.admin_token))
+        proxy = Proxy(settings, spec, entities[resources[0].name])
+    counts = fixture_counts(collections)
+    admin = AdminHandlers(store, journal, counts, proxy, door=AdminDoor(settings.admin_token))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[dict[str, Any]]:
@@ -190,7 +211,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui", spec_path="/openapi.json"),
     )
     try:
-        app.add_api(spec.raw, resolver=_resolver(handlers), name="relation")
+        app.add_api(spec.raw, resolver=_ByPathResolver(engine.handlers), name="relation")
         app.add_api(
             admin_spec,
             base_path="/__admin",
@@ -204,7 +225,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         raise SpecError(f"The spec {settings.spec_path} is not a valid OpenAPI document: {exc}") from exc
     routes = RouteTable([spec.document, admin_spec])
     app.add_error_handler(
-        404, _vendor_error(404, "SoNotFoundException", "No resource at {path}.", routes, relation.negotiator)
+        404, _vendor_error(404, "SoNotFoundException", "No resource at {path}.", routes, engine.negotiator)
     )
     app.add_error_handler(
         405,
@@ -213,7 +234,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
             "MethodNotAllowedException",
             "{method} is not allowed on {path}.",
             routes,
-            relation.negotiator,
+            engine.negotiator,
         ),
     )
     app.add_error_handler(
@@ -223,7 +244,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
             "InternalServerError",
             "The mock failed on {method} {path}; this is a bug.",
             routes,
-            relation.negotiator,
+            engine.negotiator,
         ),
     )
     app.add_error_handler(ApiError, _api_error)

@@ -18,11 +18,10 @@ from urllib.parse import parse_qsl
 from mockserver import xmlcodec
 from mockserver.errors import ApiError, Violation
 from mockserver.negotiation import media_type
-from mockserver.spec import OperationModel, SpecModel
+from mockserver.spec import OperationModel
 from mockserver.validation import BodyValidator
 
 MISSING_BODY = "Entity to save is not in request body."
-XML_ROOTS = ("ContactRelationEntity", "ContactRelationEntityWithLinks")
 FORM = "application/x-www-form-urlencoded"
 _INTEGER = re.compile(r"[+-]?[0-9]{1,20}")
 
@@ -116,10 +115,15 @@ def without(value: dict[str, Any], path: str) -> dict[str, Any]:
 
 
 class BodyReader:
-    """Reads a PUT (or POST) body of any of the spec's request media types into the fields to save."""
+    """Reads a PUT (or POST) body of any of the operation's request media types into the fields to save.
 
-    def __init__(self, spec: SpecModel, operation: OperationModel | None = None) -> None:
-        content = (operation or spec.put).request_content
+    An XML body's root is the entity's name (`ContactRelationEntity`) or the same with `WithLinks`,
+    the name of the answer's class; `entity` is the schema whose `x-field-length`s are enforced.
+    """
+
+    def __init__(self, operation: OperationModel, entity: Mapping[str, Any], entity_name: str) -> None:
+        content = operation.request_content
+        self._roots = (entity_name, f"{entity_name}WithLinks")
         self.consumes = tuple(content)
         self._schemas = {media: body.get("schema", {}) for media, body in content.items()}
         form_props = self._schemas.get(FORM, {}).get("properties", {})
@@ -127,9 +131,10 @@ class BodyReader:
         self._form_names = {name.lower(): name for name in form_props}
         self._validators = {media: BodyValidator(schema) for media, schema in self._schemas.items()}
         self._names = {media: name_tree(schema) for media, schema in self._schemas.items()}
-        entity = spec.schemas["ContactRelationEntity"]["properties"]
         self._lengths = {
-            name: int(sub["x-field-length"]) for name, sub in entity.items() if "x-field-length" in sub
+            name: int(sub["x-field-length"])
+            for name, sub in entity.get("properties", {}).items()
+            if "x-field-length" in sub
         }
 
     def read(self, content_type: str, data: bytes) -> dict[str, Any]:
@@ -147,7 +152,7 @@ class BodyReader:
                 f"Cannot read a body of type {shown!r}. Send one of: {', '.join(self.consumes)}.",
             )
         if media.endswith("xml"):
-            body: Any = xmlcodec.loads(data, self._schemas[media], XML_ROOTS)
+            body: Any = xmlcodec.loads(data, self._schemas[media], self._roots)
         elif media == FORM:
             body = self._form(data)
         else:
@@ -164,7 +169,7 @@ class BodyReader:
         return body  # type: ignore[no-any-return]  # the schemas admit only an object
 
     def check(self, entity: Mapping[str, Any]) -> None:
-        """400 naming every field of an entity that a JSON PUT body could not carry (a patched relation)."""
+        """400 naming every field of an entity that a JSON PUT body could not carry (a patched entity)."""
         validator = self._validators.get("application/json") or next(iter(self._validators.values()))
         problems = validator.violations(entity) + self._too_long(entity)
         if problems:

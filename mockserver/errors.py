@@ -106,12 +106,11 @@ class ApiError(MockServerError):
 class PreconditionFailed(ApiError):
     """The entity changed after the client's If-Unmodified-Since (the vendor's wording per operation)."""
 
-    def __init__(self, action: str = "Update stopped") -> None:
+    def __init__(self, action: str, entity_name: str) -> None:
         super().__init__(
             412,
             "PreconditionFailedException",
-            f"{action} because ContactRelationEntity has changed since the requested "
-            "If-Unmodified-Since timestamp.",
+            f"{action} because {entity_name} has changed since the requested If-Unmodified-Since timestamp.",
         )
 
 

@@ -21,8 +21,8 @@ from collections import deque
 from pathlib import Path
 from typing import Any, Protocol
 
+from mockserver.sqlite_store import unavailable_on_disk_errors
 from mockserver.statefile import PASS_ANOTHER, refusal
-from mockserver.store import unavailable_on_disk_errors
 
 Entry = dict[str, Any]
 

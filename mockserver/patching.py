@@ -6,7 +6,7 @@ JSON Patch operations. Json.NET also reads the op enum's integers (the vendor's 
 `"op": 1`): 0 unknown, 1 add, 2 replace, 3 remove, 4 test, 5 move, 6 copy.
 
 `PatchReader.read` checks a body once, before the store is touched, and gives a `Patch` whose
-paths carry the spec's spelling. `Patch.apply` runs inside the store's write step on the relation as
+paths carry the spec's spelling. `Patch.apply` runs inside the store's write step on the entity as
 GET renders it (minus `_Links`), with the pinned `jsonpatch` library: `remove` of a property sets
 its empty value (`0`, `""`, an empty date, no carrier), a failed `test` is a 409 and raises, so
 nothing is written. Which patches exist is decided by the body's shape, not its media type.
@@ -90,6 +90,7 @@ class Patch:
     """A checked patch: JSON Patch operations (canonical paths), or a merge patch (canonical names)."""
 
     root: Node
+    noun: str  # `relation`: how messages name the entity the patch is applied to
     operations: tuple[dict[str, Any], ...] = ()
     merge: Mapping[str, Any] | None = None
 
@@ -120,9 +121,9 @@ class Patch:
                 hint = f" {parent} is null: set it whole instead." if null_parent else ""
                 raise _bad(
                     f"{index}/path",
-                    f"{received} does not fit the relation: {exc}",
+                    f"{received} does not fit the {self.noun}: {exc}",
                     f"Operation {index} ({received} {operation['path']}) cannot be applied to the "
-                    f"relation: {exc}.{hint}",
+                    f"{self.noun}: {exc}.{hint}",
                 ) from exc
         return out
 
@@ -163,8 +164,12 @@ def _remove(path: str, node: Node) -> dict[str, Any]:
 class PatchReader:
     """Reads a PATCH body (JSON only) into a checked `Patch`; ApiError 400/415 when it is none."""
 
-    def __init__(self, document_schema: Mapping[str, Any], consumes: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, document_schema: Mapping[str, Any], entity_name: str, noun: str, consumes: tuple[str, ...] = ()
+    ) -> None:
         self.root = Node.of(document_schema)
+        self.entity_name = entity_name
+        self.noun = noun
         self.consumes = tuple(media for media in consumes if media in PATCH_MEDIA) or PATCH_MEDIA
 
     def read(self, content_type: str, data: bytes) -> Patch:
@@ -186,9 +191,11 @@ class PatchReader:
                 400, "ArgumentNullException", MISSING_PATCH, violations=[Violation("body", "null")]
             )
         if isinstance(body, list):
-            return Patch(self.root, operations=tuple(self._operation(i, op) for i, op in enumerate(body)))
+            return Patch(
+                self.root, self.noun, operations=tuple(self._operation(i, op) for i, op in enumerate(body))
+            )
         if isinstance(body, dict):
-            return Patch(self.root, merge=self._merge(body, self.root, ""))
+            return Patch(self.root, self.noun, merge=self._merge(body, self.root, ""))
         raise _bad(
             "body",
             f"is a JSON {type(body).__name__}",
@@ -226,7 +233,7 @@ class PatchReader:
                 raise _bad(
                     f"{index}/path",
                     f"{raw!r} names no property",
-                    f"Operation {index}: the path {raw!r} names no property of ContactRelationEntity "
+                    f"Operation {index}: the path {raw!r} names no property of {self.entity_name} "
                     "(expected a property such as /Comment, or a carrier member such as /CreatedBy/Name).",
                 )
             name, node = found
@@ -243,7 +250,7 @@ class PatchReader:
                 raise _bad(
                     f"{at}{key}",
                     "names no property",
-                    f"The merge patch names {at}{key!r}, which is no property of ContactRelationEntity.",
+                    f"The merge patch names {at}{key!r}, which is no property of {self.entity_name}.",
                 )
             name, sub = found
             if value is None and sub.mandatory:

@@ -12,7 +12,6 @@ from mockserver import xmlcodec
 from mockserver.errors import ApiError
 from mockserver.negotiation import is_xml
 
-ENTITY_ROOT = "ContactRelationEntity"
 ERROR_ROOT = "Error"
 
 
@@ -23,9 +22,10 @@ def encode(body: Any, media: str, root: str) -> bytes:
 
 
 def answer(
-    status: int, body: Any, media: str, root: str = ENTITY_ROOT, headers: Mapping[str, str] | None = None
+    status: int, body: Any, media: str, root: str, headers: Mapping[str, str] | None = None
 ) -> Response:
-    """One answer; `body=None` for a status without content (304)."""
+    """One answer, `root` its XML root element (the entity's name); `body=None` for a status without
+    content (304)."""
     if body is None:
         return Response(status_code=status, headers=dict(headers or {}))
     return Response(

@@ -97,8 +97,10 @@ class OperationModel:
     def json_request_schema(self) -> dict[str, Any] | None:
         """The schema of its JSON request body (`application/json`, else the first JSON type)."""
         content = self.request_content
-        media = "application/json" if "application/json" in content else next(
-            (name for name in content if "json" in name), None
+        media = (
+            "application/json"
+            if "application/json" in content
+            else next((name for name in content if "json" in name), None)
         )
         schema = content.get(media, {}).get("schema") if media else None
         return schema if isinstance(schema, dict) else None
@@ -128,7 +130,7 @@ class SpecModel:
         raw = load_document(path)
         resolved = resolve(raw, raw)
         operations: list[OperationModel] = []
-        for path, item in resolved.get("paths", {}).items():
+        for template, item in resolved.get("paths", {}).items():
             shared = item.get("parameters", [])
             for method, op in item.items():
                 if method not in METHODS or not isinstance(op, dict):
@@ -136,25 +138,29 @@ class SpecModel:
                 operations.append(
                     OperationModel(
                         method=method,
-                        path=path,
-                        operation_id=op.get("operationId") or f"{method.upper()} {path}",
-                    parameters=(*shared, *op.get("parameters", [])),
-                    request_content=op.get("requestBody", {}).get("content", {}),
+                        path=template,
+                        operation_id=op.get("operationId") or f"{method.upper()} {template}",
+                        parameters=(*shared, *op.get("parameters", [])),
+                        request_content=op.get("requestBody", {}).get("content", {}),
                         responses={int(code): body for code, body in op.get("responses", {}).items()},
                     )
                 )
         schemas = resolved.get("components", {}).get("schemas", {})
         model = cls(document=resolved, raw=raw, operations=tuple(operations), schemas=schemas)
-        model._check()
+        model._check(path)
         return model
 
-    def _check(self) -> None:
-        if "Error" not in self.schemas:
-            raise SpecError("The spec has no schema named Error; the mock needs it for its error answers.")
-        if self._first_put() is None:
+    def _check(self, path: Path) -> None:
+        if not any(op.path.endswith("}") for op in self.operations):
             raise SpecError(
-                "The spec has no PUT on an item path (/X/{id}); the mock serves entity resources, "
-                "so it needs at least one. Add one, or pass another --spec."
+                f"The spec {path} serves no entity resource: expected at least one operation on an item "
+                "path /X/{id} answering an entity schema with xml.name and x-primary-key (for example GET "
+                "and PUT /api/v1/Relation/{id} answering a ContactRelationEntity). Pass another --spec."
+            )
+        if "Error" not in self.schemas:
+            raise SpecError(
+                f"The spec {path} has no schema named Error; the mock needs it for its error answers. "
+                "Add it, or pass another --spec."
             )
 
     def _first_put(self) -> OperationModel | None:
@@ -164,7 +170,8 @@ class SpecModel:
     def put(self) -> OperationModel:
         """The first entity's PUT (the proxy checks one entity so far)."""
         found = self._first_put()
-        assert found is not None  # _check made sure
+        if found is None:
+            raise SpecError("The spec has no PUT on an item path (/X/{id}); the proxy checks one. Add one.")
         return found
 
     @property

@@ -108,7 +108,9 @@ class MemoryStore:
     def reset_at(self) -> datetime | None:
         return self._reset_at
 
-    def write(self, kind: str, entity_id: int, change: Change, unmodified_since: datetime | None) -> dict[str, Any]:
+    def write(
+        self, kind: str, entity_id: int, change: Change, unmodified_since: datetime | None
+    ) -> dict[str, Any]:
         table = self._tables[kind]
         previous = table.rows.get(entity_id)
         if table.collection.is_stale(previous, unmodified_since):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 from starlette.requests import Request
@@ -145,14 +145,14 @@ class AdminHandlers:
         self,
         store: Store,
         journal: Journal,
-        fixture_count: int,
+        fixture_counts: Mapping[str, int],
         violations: Violations | None = None,
         *,
         door: AdminDoor | None = None,
     ) -> None:
         self.store = store
         self.journal = journal
-        self.fixture_count = fixture_count
+        self.fixture_counts = dict(fixture_counts)
         self.violations = violations
         self.door = door or AdminDoor(None)
 
@@ -170,10 +170,10 @@ class AdminHandlers:
     async def reset(self, request: Request) -> Response:
         self.store.reset()
         self.journal.clear()
-        return answer(200, {"Relations": self.fixture_count}, "application/json")
+        return answer(200, self.fixture_counts, "application/json", "Reset")
 
     async def list_requests(self, request: Request) -> Response:
-        return answer(200, {"Requests": list(self.journal.entries)}, "application/json")
+        return answer(200, {"Requests": list(self.journal.entries)}, "application/json", "Requests")
 
     async def clear_requests(self, request: Request) -> Response:
         self.journal.clear()
@@ -182,8 +182,8 @@ class AdminHandlers:
     async def list_violations(self, request: Request) -> Response:
         """The proxy's violations; a mock (no --proxy) proxies nothing and lists none."""
         if self.violations is None:
-            return answer(200, {"Violations": [], "Proxy": False}, "application/json")
-        return answer(200, {**self.violations.listing(), "Proxy": True}, "application/json")
+            return answer(200, {"Violations": [], "Proxy": False}, "application/json", "Violations")
+        return answer(200, {**self.violations.listing(), "Proxy": True}, "application/json", "Violations")
 
     async def clear_violations(self, request: Request) -> Response:
         if self.violations is not None:
