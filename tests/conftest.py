@@ -62,6 +62,7 @@ FAST = frozenset(
         "mock/test_preconditions.py",
         "mock/test_prefer.py",
         "mock/test_put_state.py",
+        "mock/test_second_entity.py",
         "mock/test_select.py",
         "test_bench_script.py",
         "test_public_api.py",
@@ -74,6 +75,7 @@ FAST_EXCEPT = (
     "test_bench_script.py::test_a_one_second_run_",
     "test_bench_script.py::test_the_mock_answers_what_the_write_rows_send",
     "test_spec.py::test_spectral_",
+    "mock/test_second_entity.py::test_workers_",
 )
 # Tests whose assertions are about time or memory of a process: one unit of work, never two at once.
 TIMED = frozenset(
