@@ -27,7 +27,6 @@ from typing import NoReturn
 
 from rich.console import Console
 
-from contracts import interrupts
 from contracts.catalog import CHECKS, select_checks
 from contracts.errors import ContractsError, Interrupted, SuiteBug, UsageError
 from contracts.options import (
@@ -42,7 +41,7 @@ from contracts.options import (
     auth_source,
     default_auth,
 )
-from contracts.report import (
+from contracts.reporting.console import (
     ConsoleReporter,
     Reporter,
     append_github_summary,
@@ -52,6 +51,7 @@ from contracts.report import (
     write_markdown,
 )
 from contracts.results import RunResult
+from contracts.safety import interrupts
 from contracts.suite import run_suite
 
 PROG = "relation-contracts"
@@ -286,7 +286,7 @@ def _write(result: RunResult, options: Options) -> None:
 @contextmanager
 def _stopped_by_signals() -> Iterator[list[int]]:
     """SIGTERM stops the run as Ctrl-C does (KeyboardInterrupt, so the suite cleans up, once the write
-    in flight is recorded: `contracts.interrupts`); while it cleans up, a second signal is ignored with
+    in flight is recorded: `contracts.safety.interrupts`); while it cleans up, a second signal is ignored with
     a word, a third gives up. Yields the signals seen."""
     received: list[int] = []
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from relation_spec import SPEC  # openapi/relation.yaml, shipped as package data
 
 from contracts.catalog import VENDOR
-from contracts.curl import AUTH_ENV
+from contracts.reporting.curl import AUTH_ENV
 
 DEFAULT_SPEC: Path = Path(SPEC)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -117,7 +117,7 @@ def contract_run(pytestconfig: pytest.Config) -> RunResult:
         pytest.skip("pass --url URL (or --contracts for the embedded mock) to run the contract checks")
     from contracts.cli import parse_options
     from contracts.errors import ContractsError
-    from contracts.report import Reporter
+    from contracts.reporting.console import Reporter
     from contracts.suite import run_suite
 
     argv = ["--quiet"]

@@ -6,8 +6,8 @@ found it. A server without GET (405/501) is restored from the first PUT answer i
 properties run before Schemathesis, one after the other, because they judge state that concurrent
 writes would blur. Each finding is then marked enforced or a warning by the source of its promise.
 
-Every relation the run creates is recorded in its ledger (`contracts.ledger`) the moment a POST
-answers, once it is proven new (`contracts.custody`); at the end, and when the run is interrupted
+Every relation the run creates is recorded in its ledger (`contracts.safety.ledger`) the moment a POST
+answers, once it is proven new (`contracts.safety.custody`); at the end, and when the run is interrupted
 (Ctrl-C, SIGTERM: `Interrupted` carries the result), every one not yet deleted is deleted if it
 still reads as the run left it, and the result lists them all, with what was left behind and why.
 Under --read-only nothing but GET is sent: no restore PUT, no sample-references PUT, no proxy reset.
@@ -25,19 +25,19 @@ from typing import Any
 
 import httpx
 
-from contracts import proxied
 from contracts.catalog import CHECKS, PROPERTY, SCHEMATHESIS
-from contracts.client import XML, RelationClient
-from contracts.context import NO_GET, Context
-from contracts.curl import env_refs, how_to_set
 from contracts.errors import CannotRunError, Interrupted, UsageError
-from contracts.fuzz import run_schemathesis
-from contracts.ledger import Ledger
+from contracts.fuzzing.run import run_schemathesis
 from contracts.options import Options
-from contracts.property_runner import PROPERTIES, run_property
-from contracts.references import DERIVED_FIELDS, SAMPLE_ORIGIN, SETTABLE, ReferencePool, build_pool
-from contracts.report import Reporter
+from contracts.properties.client import XML, RelationClient
+from contracts.properties.context import NO_GET, Context
+from contracts.properties.runner import PROPERTIES, run_property
+from contracts.reporting import proxied
+from contracts.reporting.console import Reporter
+from contracts.reporting.curl import env_refs, how_to_set
 from contracts.results import CheckOutcome, RunResult
+from contracts.safety.ledger import Ledger
+from contracts.safety.references import DERIVED_FIELDS, SAMPLE_ORIGIN, SETTABLE, ReferencePool, build_pool
 from contracts.spec import SERVER_SET, UNDOCUMENTED, EntityShape, entity_shape, load_spec
 from contracts.target import probe, refusal, target
 from contracts.values import diff_fields, xml_namespace
@@ -278,7 +278,8 @@ def _mark_enforced(result: RunResult, options: Options) -> None:
 
 def _sweep(context: Context, ledger: Ledger, result: RunResult) -> None:
     """Delete every relation the run created and has not deleted, each only if it reads as the run's
-    last write left it (`contracts.custody`); list them all in the result, and what was left and why."""
+    last write left it (`contracts.safety.custody`); list them all in the result, and what was left
+    and why."""
     custody = context.client.custody
     summary = custody.sweep() if custody is not None else ledger.summary()
     result.created, result.deleted, result.not_deleted = summary.created, summary.deleted, summary.kept

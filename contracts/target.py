@@ -21,9 +21,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from contracts.curl import AUTH_ENV
 from contracts.errors import CannotRunError, UsageError
 from contracts.options import DEFAULT_SPEC, PROJECT_ROOT, Options
+from contracts.reporting.curl import AUTH_ENV
 from contracts.spec import PUT_PATH
 
 STARTUP_SECONDS = 30.0

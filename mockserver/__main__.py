@@ -24,8 +24,8 @@ from typing import Any
 
 from mockserver.errors import StartupError
 from mockserver.handlers.admin import TOKEN_HEADER, listens_on_loopback_only
+from mockserver.model.spec import read_yaml
 from mockserver.settings import ADMIN_SPEC, Settings
-from mockserver.spec import read_yaml
 
 _DEFAULTS = {f.name: f.default for f in fields(Settings)}
 _ENV_SETTINGS = "RELATION_MOCK_SETTINGS"

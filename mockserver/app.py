@@ -35,21 +35,21 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mockserver.auth import DEFAULT_USERS, AllowList, Authenticator
 from mockserver.caching import CacheHeadersMiddleware
 from mockserver.cors import CorsMiddleware
-from mockserver.entity import EntityModel
 from mockserver.errors import ApiError, SpecError, StartupError
-from mockserver.fixtures import load_fixtures
 from mockserver.guard import HostCheckMiddleware, RequestGuardMiddleware
 from mockserver.handlers.admin import AdminDoor, AdminHandlers, listens_on_loopback_only
 from mockserver.handlers.engine import Engine
 from mockserver.journal import Journal, RecorderMiddleware
+from mockserver.model.entity import EntityModel
+from mockserver.model.resource import resources_of
+from mockserver.model.spec import SpecModel, read_yaml
 from mockserver.negotiation import Negotiator
-from mockserver.resource import resources_of
 from mockserver.responses import error_answer
 from mockserver.routes import RouteTable
 from mockserver.settings import ADMIN_SPEC, Settings
-from mockserver.spec import SpecModel, read_yaml
-from mockserver.sqlite_store import SqliteStore
-from mockserver.store import Collection, MemoryStore, Store, fixture_counts
+from mockserver.storage.fixtures import load_fixtures
+from mockserver.storage.memory import Collection, MemoryStore, Store, fixture_counts
+from mockserver.storage.sqlite import SqliteStore
 
 Handler = Callable[[Request], Any]
 

@@ -17,8 +17,8 @@ from urllib.parse import parse_qsl
 
 from mockserver import xmlcodec
 from mockserver.errors import ApiError, Violation
+from mockserver.model.spec import OperationModel
 from mockserver.negotiation import media_type
-from mockserver.spec import OperationModel
 from mockserver.validation import BodyValidator
 
 MISSING_BODY = "Entity to save is not in request body."

@@ -21,8 +21,8 @@ from collections import deque
 from pathlib import Path
 from typing import Any, Protocol
 
-from mockserver.sqlite_store import unavailable_on_disk_errors
-from mockserver.statefile import PASS_ANOTHER, refusal
+from mockserver.storage.sqlite import unavailable_on_disk_errors
+from mockserver.storage.statefile import PASS_ANOTHER, refusal
 
 Entry = dict[str, Any]
 

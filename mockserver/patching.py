@@ -23,8 +23,8 @@ import jsonpatch
 import jsonpointer
 
 from mockserver.bodies import parse_json
-from mockserver.entity import EMPTY_DATE
 from mockserver.errors import ApiError, Violation
+from mockserver.model.entity import EMPTY_DATE
 from mockserver.negotiation import media_type
 
 PATCH_MEDIA = ("application/json-patch+json", "application/merge-patch+json", "application/json", "text/json")

@@ -65,6 +65,7 @@ FAST = frozenset(
         "mock/test_second_entity.py",
         "mock/test_select.py",
         "test_bench_script.py",
+        "test_layout.py",
         "test_public_api.py",
         "test_spec.py",
         "test_spec_resource.py",

@@ -24,7 +24,7 @@ from starlette.responses import Response
 from mockserver.errors import ApiError
 from mockserver.journal import Journal
 from mockserver.responses import answer
-from mockserver.store import Store
+from mockserver.storage.memory import Store
 
 TOKEN_HEADER = "X-Admin-Token"
 _DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}

@@ -23,11 +23,11 @@ from starlette.responses import Response
 from mockserver.bodies import BodyReader
 from mockserver.errors import ApiError
 from mockserver.handlers.steps import IMPLEMENTATION, Steps
+from mockserver.model.spec import OperationModel
 from mockserver.patching import PatchReader
 from mockserver.prefer import preferences
 from mockserver.protocol import http_date
 from mockserver.responses import error_answer
-from mockserver.spec import OperationModel
 
 
 class ChangeHandlers:

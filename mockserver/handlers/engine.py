@@ -13,14 +13,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mockserver.auth import Authenticator
-from mockserver.entity import EntityModel
 from mockserver.handlers.change import ChangeHandlers
 from mockserver.handlers.reading import ReadHandlers
 from mockserver.handlers.steps import Steps
 from mockserver.handlers.writing import WriteHandlers
+from mockserver.model.entity import EntityModel
+from mockserver.model.resource import ResourceModel
 from mockserver.negotiation import Negotiator
-from mockserver.resource import ResourceModel
-from mockserver.store import Store
+from mockserver.storage.memory import Store
 
 Handler = Callable[[Request], Awaitable[Response]]
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mockserver.entity import parse_date
 from mockserver.errors import ApiError
 from mockserver.handlers.steps import IMPLEMENTATION, Steps
+from mockserver.model.entity import parse_date
+from mockserver.model.spec import OperationModel
 from mockserver.prefer import preferences
 from mockserver.protocol import http_date
 from mockserver.responses import answer, error_answer
-from mockserver.spec import OperationModel
 
 
 class ReadHandlers:

@@ -19,16 +19,16 @@ from starlette.responses import Response
 
 from mockserver.auth import WWW_AUTHENTICATE, Authenticator, xsrf_cookie
 from mockserver.dynamic import generate
-from mockserver.entity import EntityModel, parse_date
 from mockserver.errors import RETRY_AFTER_SECONDS, ApiError, PreconditionFailed, Violation
+from mockserver.model.entity import EntityModel, parse_date
+from mockserver.model.resource import ResourceModel
+from mockserver.model.spec import OperationModel
 from mockserver.negotiation import Negotiator
 from mockserver.prefer import Preferences
 from mockserver.projection import apply_select, parse_select
 from mockserver.protocol import http_date
-from mockserver.resource import ResourceModel
 from mockserver.responses import ERROR_ROOT, answer
-from mockserver.spec import OperationModel
-from mockserver.store import Change, Store
+from mockserver.storage.memory import Change, Store
 
 INT32 = (-(2**31), 2**31 - 1)
 # The headers the spec documents for a status, sent with it when Prefer forces it.

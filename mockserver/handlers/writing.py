@@ -18,9 +18,9 @@ from starlette.responses import Response
 from mockserver.bodies import BodyReader
 from mockserver.errors import ApiError
 from mockserver.handlers.steps import Steps
+from mockserver.model.spec import OperationModel
 from mockserver.prefer import preferences
 from mockserver.responses import error_answer
-from mockserver.spec import OperationModel
 
 
 class WriteHandlers:

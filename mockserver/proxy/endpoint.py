@@ -29,10 +29,11 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver.entity import EntityModel
 from mockserver.errors import ApiError
 from mockserver.guard import MAX_HEADER_BYTES
 from mockserver.journal import NOTE
+from mockserver.model.entity import EntityModel
+from mockserver.model.spec import SpecModel
 from mockserver.negotiation import Negotiator, media_type
 from mockserver.protocol import http_date
 from mockserver.proxy.exchange import Exchange, Outcome
@@ -52,7 +53,6 @@ from mockserver.proxy.wire import read_body, send_answer, send_error, violation_
 from mockserver.proxy.xmlvalues import root_namespace
 from mockserver.routes import RouteMatch
 from mockserver.settings import Settings
-from mockserver.spec import SpecModel
 
 _CORS = b"access-control-"
 _EXPOSE = (b"access-control-expose-headers", b"X-Contract-Violations, X-Contract-Violations-Detail")

@@ -44,6 +44,7 @@ from openapi_core.validation.schemas import (
 )
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from mockserver.model.spec import SpecModel
 from mockserver.negotiation import media_type
 from mockserver.proxy.compiled import (
     CachedCastersFactory,
@@ -53,7 +54,6 @@ from mockserver.proxy.compiled import (
 from mockserver.proxy.findings import REQUEST, RESPONSE, Finding, findings
 from mockserver.proxy.patchvalues import PatchReading
 from mockserver.proxy.xmlvalues import form_reader, xml_reader
-from mockserver.spec import SpecModel
 
 HOST = "http://proxy.invalid"
 CACHE_SIZE = 4096

@@ -31,8 +31,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mockserver.entity import EntityModel
 from mockserver.errors import StartupError
+from mockserver.model.entity import EntityModel
 
 FLUSH_SECONDS = 1.0
 MAX_RECORDED = 10_000

@@ -21,8 +21,8 @@ from urllib.parse import unquote
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mockserver.model.spec import SpecModel
 from mockserver.routes import RouteMatch, RouteTable
-from mockserver.spec import SpecModel
 
 
 class Routes:

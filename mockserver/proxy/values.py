@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from mockserver.entity import COMPUTED, EntityModel, parse_date
+from mockserver.model.entity import COMPUTED, EntityModel, parse_date
 
 # The vendor's docs: "Id of the source contact. The value is mandatory." (and of the destination)
 MANDATORY = ("SourceContactId", "DestinationContactId")

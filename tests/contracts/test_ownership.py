@@ -15,10 +15,10 @@ import httpx
 import pytest
 
 from contracts.cli import main, parse_options
-from contracts.custody import Answer, Claim, Custody, created_before
-from contracts.ledger import Ledger
-from contracts.report import Reporter, markdown
-from contracts.st_guard import route_id
+from contracts.fuzzing.guard import route_id
+from contracts.reporting.console import Reporter, markdown
+from contracts.safety.custody import Answer, Claim, Custody, created_before
+from contracts.safety.ledger import Ledger
 from contracts.suite import run_suite
 from tests.contracts.conftest import QUICK
 from tests.servers.hostile import (

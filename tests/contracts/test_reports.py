@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from contracts.cli import main
-from contracts.references import build_pool
-from contracts.report import markdown
+from contracts.reporting.console import markdown
 from contracts.results import CheckOutcome, Failure, RunResult
+from contracts.safety.references import build_pool
 from tests.contracts.conftest import QUICK
 from tests.servers.broken import BROKEN
 from tests.servers.runner import serve

@@ -20,10 +20,8 @@ from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation import GenerationMode
 from schemathesis.openapi.checks import JsonSchemaError, RejectedPositiveData
 
-from contracts import st_hooks
-from contracts.options import DEFAULT_SPEC
-from contracts.references import Links, ReferencePool
-from contracts.st_rules import (
+from contracts.fuzzing import hooks as st_hooks
+from contracts.fuzzing.rules import (
     prepare_body,
     prepare_patch,
     select_names,
@@ -32,6 +30,8 @@ from contracts.st_rules import (
     webapi_not_found,
     with_namespace,
 )
+from contracts.options import DEFAULT_SPEC
+from contracts.safety.references import Links, ReferencePool
 
 POOL = ReferencePool((Links(381, 272, 262, 492, 47),), "test", {"Comment": 10})
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)

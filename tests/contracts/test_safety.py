@@ -24,13 +24,13 @@ import pytest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contracts.cli import main
-from contracts.client import RelationClient
-from contracts.custody import Answer, Custody
 from contracts.errors import UnsafeRequest
-from contracts.ledger import Ledger, State, ranges
+from contracts.fuzzing.guard import NOBODY, Guard, answer_entity, created_id, route_id
+from contracts.fuzzing.rules import SAMPLE
 from contracts.options import Options
-from contracts.st_guard import NOBODY, Guard, answer_entity, created_id, route_id
-from contracts.st_rules import SAMPLE
+from contracts.properties.client import RelationClient
+from contracts.safety.custody import Answer, Custody
+from contracts.safety.ledger import Ledger, State, ranges
 from mockserver import Settings, create_app
 from tests.contracts.conftest import QUICK
 from tests.servers.runner import serve

@@ -9,12 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from contracts.fuzzing.rules import prepare_body
 from contracts.options import DEFAULT_SPEC
-from contracts.references import Links, ReferencePool, announced_lengths, build_pool
-from contracts.spec import entity_shape, load_spec
-from contracts.st_rules import prepare_body
-from contracts.strategies import comments
-from contracts.texts import (
+from contracts.properties.strategies import comments
+from contracts.properties.texts import (
     beyond,
     cut_utf16,
     first_difference,
@@ -25,6 +23,8 @@ from contracts.texts import (
     utf16_len,
     xml_safe,
 )
+from contracts.safety.references import Links, ReferencePool, announced_lengths, build_pool
+from contracts.spec import entity_shape, load_spec
 
 SHAPE = entity_shape(load_spec(DEFAULT_SPEC))
 

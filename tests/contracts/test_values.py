@@ -7,9 +7,9 @@ import shlex
 import pytest
 
 from contracts.catalog import CHECKS, FRAMEWORK, OURS, RFC, VENDOR, select_checks
-from contracts.curl import curl_command
 from contracts.errors import UsageError
 from contracts.options import DEFAULT_SPEC, Options
+from contracts.reporting.curl import curl_command
 from contracts.spec import DATE, INT, TEXT, entity_shape, load_spec
 from contracts.values import (
     ABSENT,

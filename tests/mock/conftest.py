@@ -16,7 +16,7 @@ import httpx
 import pytest
 from openapi_schema_validator import OAS30Validator
 
-from mockserver.spec import SpecModel
+from mockserver.model.spec import SpecModel
 from tests.livemock import IN_PROCESS_URL, InProcessMock, mock_in_process
 
 ROOT = Path(__file__).resolve().parents[2]

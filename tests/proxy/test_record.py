@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from mockserver.entity import COMPUTED
+from mockserver.model.entity import COMPUTED
 from tests.livemock import mock_in_thread
 from tests.proxy import traffic
 from tests.proxy.conftest import AUTH, ENTITY, proxy_before

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from contracts.options import Options
-from contracts.report import markdown, write_junit
+from contracts.reporting.console import markdown, write_junit
 from contracts.results import RunResult
 from contracts.suite import run_suite
 from mockserver import Settings, create_app

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from contracts.texts import beyond, text_of_length
+from contracts.properties.texts import beyond, text_of_length
 from tests.proxy.conftest import AUTH, ENTITY
 
 FUTURE = "Fri, 31 Dec 2100 23:59:59 GMT"

@@ -346,7 +346,7 @@ def strict_accept(exchange: Exchange) -> Reply | None:
     return None
 
 
-# --- servers that break exactly what a suppression in contracts/st_rules.py sets aside ------------
+# --- servers that break exactly what a suppression in contracts/fuzzing/rules.py sets aside ------------
 
 
 def xml_refused(exchange: Exchange) -> Reply | None:

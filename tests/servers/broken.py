@@ -180,7 +180,7 @@ BROKEN = (
            _wrap(on_response=unnamed_refusal), ("field_lengths",), (*props("field_lengths"), *STRICT)),
     Broken("strict_accept", "an unmatched Accept falls back to JSON (framework)", _wrap(strict_accept),
            ("accept_fallback",), (*props("accept_fallback"), *STRICT)),
-    # Each breaks what one suppression of contracts/st_rules.py sets aside, to show it sets aside no more.
+    # Each breaks what one suppression of contracts/fuzzing/rules.py sets aside: it sets aside no more.
     Broken("xml_refused", "valid XML bodies are accepted", _wrap(xml_refused), ("positive_data_acceptance",),
            ("--checks", "positive_data_acceptance", "--phases", "fuzzing", "--max-examples", "40")),
     Broken("precondition_without_header", "no If-Unmodified-Since, no 412",

@@ -1,0 +1,206 @@
+"""Running the Hypothesis properties: each to its first violation, seeded, counted for progress.
+
+The properties live in `contracts.properties.put`, `.selection`, `.preconditions`, `.negotiation`,
+`.lengths`, `.refusals`, `.lifecycle` and `.patching`; this module pairs each with the strategy
+that draws its inputs, in the order they run (the derived fields last, so that they are judged over
+every answer the run has seen). Under --read-only a property that writes is not applicable; the
+ones that create relations run at most `CREATING_EXAMPLES` examples (each leaves a relation on the
+server until it is deleted again).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+
+from contracts.catalog import CHECKS, PROPERTY
+from contracts.errors import NotApplicable, PropertyFailed, SuiteBug
+from contracts.properties.client import XML, NoAnswer
+from contracts.properties.context import Context
+from contracts.properties.lengths import field_lengths, text_fidelity
+from contracts.properties.lifecycle import default_entity, lifecycle, post_ids
+from contracts.properties.negotiation import accept_fallback, negotiation_answer, negotiation_body, text_json
+from contracts.properties.patching import (
+    failed_test_changes_nothing,
+    merge_equals_json_patch,
+    merges,
+    operations,
+    patch_equals_put,
+    tested_fields,
+)
+from contracts.properties.preconditions import (
+    clock,
+    concurrency,
+    stale_delete_changes_nothing,
+    stale_patch_changes_nothing,
+)
+from contracts.properties.put import derived_fields, idempotence, persistence, replace, round_trip, updated_by
+from contracts.properties.refusals import auth_required, mandatory_references, missing_body, path_id_wins
+from contracts.properties.selection import select, select_put_back
+from contracts.properties.strategies import (
+    DEFAULT_COMMENT_LENGTH,
+    bodies,
+    comments,
+    filled_bodies,
+    selections,
+)
+from contracts.results import CheckOutcome, Failure
+
+Strategy = Callable[[Context], st.SearchStrategy[Any]]
+# Examples per property that creates relations (fewer than --max-examples may ask for).
+CREATING_EXAMPLES = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Property:
+    name: str
+    check: Callable[[Context, Any], None]
+    # None: a single run with no generated input.
+    strategy: Strategy | None
+    # False: sends only GET requests (runs under --read-only).
+    writes: bool = True
+    # Creates relations of its own (POST): at most CREATING_EXAMPLES examples.
+    creates: bool = False
+
+
+def _body(ctx: Context) -> st.SearchStrategy[Any]:
+    return bodies(ctx.pool, ctx.relation_id)
+
+
+def _filled(ctx: Context) -> st.SearchStrategy[Any]:
+    return filled_bodies(ctx.pool, ctx.relation_id)
+
+
+def _pair(ctx: Context) -> st.SearchStrategy[Any]:
+    return st.tuples(_body(ctx), _body(ctx))
+
+
+def _limit(ctx: Context) -> int:
+    return ctx.pool.lengths.get("Comment", DEFAULT_COMMENT_LENGTH)
+
+
+def _with_comment(ctx: Context) -> st.SearchStrategy[Any]:
+    return st.tuples(_filled(ctx), comments(_limit(ctx)))
+
+
+def _with_ops(ctx: Context) -> st.SearchStrategy[Any]:
+    spellings = st.lists(st.integers(0, 3), min_size=1, max_size=4)
+    return st.tuples(_filled(ctx), operations(ctx.pool, _limit(ctx)), spellings)
+
+
+def _with_merge(ctx: Context) -> st.SearchStrategy[Any]:
+    return st.tuples(_filled(ctx), merges(ctx.pool, _limit(ctx)), st.booleans())
+
+
+def _with_test(ctx: Context) -> st.SearchStrategy[Any]:
+    return st.tuples(_filled(ctx), tested_fields(), st.booleans(), comments(_limit(ctx)).filter(bool))
+
+
+def _with_xml_type(ctx: Context) -> st.SearchStrategy[Any]:
+    return st.tuples(_filled(ctx), st.sampled_from((XML, "text/xml")))
+
+
+PROPERTIES = (
+    Property("round_trip", round_trip, _body),
+    Property("replace", replace, None),
+    Property("persistence", persistence, _pair),
+    Property("idempotence", idempotence, _body),
+    Property("select", select, lambda ctx: st.tuples(_body(ctx), selections(ctx.shape))),
+    Property("select_put_back", select_put_back, _filled),
+    Property("concurrency", concurrency, _pair),
+    Property("clock", clock, None),
+    Property("updated_by", updated_by, lambda ctx: st.tuples(_body(ctx), st.booleans())),
+    Property("mandatory_references", mandatory_references, None),
+    Property("missing_body", missing_body, None),
+    Property("auth_required", auth_required, None, writes=False),
+    Property("negotiation_answer", negotiation_answer, _with_xml_type),
+    Property("text_json", text_json, _filled),
+    Property("negotiation_body", negotiation_body, _with_xml_type),
+    Property("field_lengths", field_lengths, None),
+    Property("text_fidelity", text_fidelity, None),
+    Property("accept_fallback", accept_fallback, None),
+    Property("path_id_wins", path_id_wins, _filled),
+    Property("lifecycle", lifecycle, _with_comment, creates=True),
+    Property("default_entity", default_entity, None, writes=False),
+    Property("post_ids", post_ids, _filled, creates=True),
+    Property("patch_equals_put", patch_equals_put, _with_ops, creates=True),
+    Property("merge_equals_json_patch", merge_equals_json_patch, _with_merge, creates=True),
+    Property("failed_test_changes_nothing", failed_test_changes_nothing, _with_test, creates=True),
+    Property("stale_patch_changes_nothing", stale_patch_changes_nothing, _with_comment, creates=True),
+    Property("stale_delete_changes_nothing", stale_delete_changes_nothing, _filled, creates=True),
+    Property("derived_fields", derived_fields, _body),
+)
+
+
+def run_property(
+    ctx: Context, prop: Property, *, max_examples: int, seed: int, on_case: Callable[[], None]
+) -> CheckOutcome:
+    """Run one property to its first violation; a crash of the suite itself is a SuiteBug."""
+    info = CHECKS[prop.name]
+    outcome = CheckOutcome(name=prop.name, engine=PROPERTY, basis=info.basis)
+    seen: list[Failure] = []
+
+    def attempt(drawn: Any) -> None:
+        if seen:  # Hypothesis replays a failing example; the first sighting is the one to report
+            raise PropertyFailed(seen[0])
+        outcome.cases += 1
+        on_case()
+        try:
+            prop.check(ctx, drawn)
+        except PropertyFailed as exc:
+            seen.append(exc.failure)
+            raise
+        except NoAnswer as exc:
+            seen.append(Failure(prop.name, "the server gave no answer", "an HTTP answer", str(exc), exc.curl))
+            raise PropertyFailed(seen[0]) from exc
+
+    try:
+        if ctx.options.read_only and prop.writes:
+            raise NotApplicable("it writes, and --read-only sends only GET requests")
+        if prop.creates:
+            max_examples = min(max_examples, CREATING_EXAMPLES)
+        if prop.strategy is None:
+            with contextlib.suppress(PropertyFailed):
+                attempt(None)
+        else:
+            _run_hypothesis(
+                attempt, prop.strategy(ctx), max_examples=max_examples, seed=seed, seen=seen, name=prop.name
+            )
+    except NotApplicable as exc:
+        outcome.applicable, outcome.reason = False, str(exc)
+        outcome.cases = 0
+    outcome.failures.extend(seen[:1])
+    return outcome
+
+
+def _run_hypothesis(
+    attempt: Callable[[Any], None],
+    strategy: st.SearchStrategy[Any],
+    *,
+    max_examples: int,
+    seed: int,
+    seen: list[Failure],
+    name: str,
+) -> None:
+    test = settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        phases=(Phase.explicit, Phase.generate),
+        suppress_health_check=list(HealthCheck),
+        verbosity=Verbosity.quiet,
+        report_multiple_bugs=False,
+    )(given(strategy)(attempt))
+    try:
+        hypothesis_seed(seed)(test)()
+    except NotApplicable:
+        raise
+    except Exception as exc:
+        if not seen:
+            raise SuiteBug(f"property {name} crashed: {type(exc).__name__}: {exc}") from exc
