@@ -170,3 +170,40 @@ def _default(schemas: Mapping[str, Any], schema: Mapping[str, Any], kind: str) -
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:300] if text else type(exc).__name__
+
+
+def primary_keys(spec: Mapping[str, Any]) -> dict[str, str]:
+    """Each item path template's id property, as the spec declares it (`x-primary-key` on the schema
+    its 200 answers carry, the mock's vocabulary): `{"/api/v1/Relation/{id}": "RelationId"}`.
+    Templates without the declaration are left out (`custody.id_field` then reads the path)."""
+    keys: dict[str, str] = {}
+    for template, item in (spec.get("paths") or {}).items():
+        if not isinstance(item, Mapping) or not str(template).endswith("/{id}"):
+            continue
+        for method in ("get", "put", "patch"):
+            operation = item.get(method)
+            if not isinstance(operation, Mapping):
+                continue
+            answer = (operation.get("responses") or {}).get("200") or (operation.get("responses") or {}).get(
+                200
+            )
+            for media in ((answer or {}).get("content") or {}).values():
+                schema = _follow(spec, (media or {}).get("schema") or {})
+                key = schema.get("x-primary-key")
+                if isinstance(key, str) and key:
+                    keys[str(template)] = key
+                    break
+            if str(template) in keys:
+                break
+    return keys
+
+
+def _follow(spec: Mapping[str, Any], schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A `#/components/...` reference followed to its schema (and on, if it is one too)."""
+    seen = 0
+    while isinstance(schema.get("$ref"), str) and schema["$ref"].startswith("#/") and seen < 16:
+        node: Any = spec
+        for part in schema["$ref"][2:].split("/"):
+            node = node.get(part, {}) if isinstance(node, Mapping) else {}
+        schema, seen = node if isinstance(node, Mapping) else {}, seen + 1
+    return schema

@@ -40,6 +40,7 @@ from contracts.errors import UnsafeRequest
 from contracts.safety.custody import Answer, Custody, Fetch, entity_of, id_field
 from contracts.safety.ledger import RESOURCE, Ledger
 from contracts.safety.references import ReferencePool
+from contracts.spec import primary_keys
 from contracts.values import parse_xml
 
 # An id no relation has (SuperOffice ids start at 1): where a DELETE or PATCH goes when the run
@@ -109,6 +110,8 @@ class Guard:
         self.headers, self.timeout, self.read_only = headers, timeout, read_only
         self._patch_targets: dict[str, int] = {}
         self._custody: dict[str, Custody] = {}
+        # Each item template's id property, as the spec declares it (`learn_keys`).
+        self.keys: dict[str, str] | None = None
         # Templates whose POST answered this body with a record that is not a new one: asking again
         # would only be answered the same way.
         self._no_new: set[str] = set()
@@ -139,8 +142,18 @@ class Guard:
         """The custody of one resource (its records, its requests)."""
         with self._lock:
             if template not in self._custody:
-                self._custody[template] = Custody(self.ledger, self._fetcher(template), template)
+                key = self.key(template)
+                self._custody[template] = Custody(self.ledger, self._fetcher(template), template, key)
             return self._custody[template]
+
+    def key(self, template: str) -> str:
+        """The id property of the records at `template` (`{id}` item template)."""
+        return id_field(template, self.keys)
+
+    def learn_keys(self, spec: Mapping[str, Any]) -> None:
+        """Each resource's id property from the spec Schemathesis loaded (once per process)."""
+        if self.keys is None:
+            self.keys = primary_keys(spec)
 
     def target(self, method: str, rid: int, template: str = RESOURCE) -> int:
         """The record a `method` request for `rid` (an int32 path id) may go to instead."""
@@ -255,7 +268,7 @@ class Guard:
         if self.base_url is None or template != RESOURCE or template in self._no_new:
             return NOBODY  # only a relation's body is known here
         collection = template.rsplit("/{", 1)[0]
-        body = {**self.pool.sets[0].body(), "RelationId": 0, "Comment": f"contracts: for {purpose}"}
+        body = {**self.pool.sets[0].body(), self.key(template): 0, "Comment": f"contracts: for {purpose}"}
         sent_at, started = time.time(), time.monotonic()
         try:
             reply = self.http().post(
@@ -268,7 +281,7 @@ class Guard:
         headers = {name.lower(): value for name, value in reply.headers.items()}
         answer = Answer(reply.status_code, headers, entity_of(reply.content))
         custody = self.custody(template)
-        value = (answer.entity or {}).get(id_field(template))
+        value = (answer.entity or {}).get(self.key(template))
         claim = custody.claim(
             route_id(value) if value is not None else None, answer, sent_at=sent_at,
             elapsed=time.monotonic() - started, why=f"created for {purpose}",

@@ -94,8 +94,9 @@ def before_call(
     query = case.query or {}
     if isinstance(query.get("$select"), str) and _positive(case, ParameterLocation.QUERY):
         query["$select"] = select_names(query["$select"])
+    _guard.learn_keys(case.operation.schema.raw_schema)
     if method == "POST":
-        _guard.keep_id_selected(query)
+        _guard.keep_id_selected(query, _guard.key(item_template(case.operation.path)))
     value = route_id((case.path_parameters or {}).get("id"))
     if value is not None:  # an id the route's {id:int} accepts, however it is spelt ("0", " 918")
         case.path_parameters["id"] = value = _guard.target(method, value, case.operation.path)

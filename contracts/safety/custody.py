@@ -91,9 +91,11 @@ def entity_of(content: bytes | None) -> dict[str, Any] | None:
     return body if isinstance(body, dict) else None
 
 
-def id_field(resource: str) -> str:
-    """The entity's id property for an item path template: `/api/v1/Relation/{id}` -> `RelationId`."""
-    return resource.rsplit("/{", 1)[0].rsplit("/", 1)[-1] + "Id"
+def id_field(resource: str, keys: Mapping[str, str] | None = None) -> str:
+    """The entity's id property for an item path template: as the spec declares it (`keys`, from
+    `contracts.spec.primary_keys`), else read from the path: `/api/v1/Relation/{id}` -> `RelationId`."""
+    declared = (keys or {}).get(resource)
+    return declared or resource.rsplit("/{", 1)[0].rsplit("/", 1)[-1] + "Id"
 
 
 def state_of(answer: Answer, names: tuple[str, ...] = SETTABLE) -> State:
@@ -153,9 +155,11 @@ def created_before(created: Any, *, date: str | None, sent_at: float, elapsed: f
 class Custody:
     """The rules above, for one process: `fetch` sends a request, the ledger keeps what is learnt."""
 
-    def __init__(self, ledger: Ledger, fetch: Fetch, resource: str = RESOURCE) -> None:
+    def __init__(
+        self, ledger: Ledger, fetch: Fetch, resource: str = RESOURCE, key: str | None = None
+    ) -> None:
         self.ledger, self.fetch, self.resource = ledger, fetch, resource
-        self.key = id_field(resource)
+        self.key = key or id_field(resource)
         # The fields a client sets, compared before a DELETE (another entity's are not known here).
         self.names: tuple[str, ...] = SETTABLE if resource == RESOURCE else ()
         self._seen: set[int] = set()

@@ -31,6 +31,7 @@ from contracts.options import Options
 from contracts.properties.client import RelationClient
 from contracts.safety.custody import Answer, Custody
 from contracts.safety.ledger import Ledger, State, ranges
+from contracts.spec import primary_keys
 from mockserver import Settings, create_app
 from tests.contracts.conftest import QUICK
 from tests.servers.runner import serve
@@ -193,6 +194,26 @@ def test_schemathesis_writes_only_to_relations_the_run_created(tmp_path: Path) -
     with pytest.raises(UnsafeRequest):
         Guard(ledger=ledger, relation_id=918, pool=SAMPLE, base_url=None, headers=[], timeout=1,
               read_only=True).target("PUT", 918)  # fmt: skip
+
+
+def test_each_resource_s_records_are_claimed_by_the_key_its_spec_declares(tmp_path: Path) -> None:
+    # A resource whose id property is not `<Name>Id`: only the spec's x-primary-key tells it.
+    spec = {"paths": {
+        "/api/v1/Thing/{id}": {"get": {"responses": {"200": {"content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}}}}},
+        "/api/v1/Relation/{id}": {"get": {"responses": {"200": {"content": {
+            "application/json": {"schema": {"type": "object"}}}}}}},
+    }, "components": {"schemas": {"Thing": {"type": "object", "x-primary-key": "Code"}}}}  # fmt: skip
+    assert primary_keys(spec) == {"/api/v1/Thing/{id}": "Code"}
+    ledger = Ledger(tmp_path / "ledger", 918)
+    guard = Guard(ledger=ledger, relation_id=918, pool=SAMPLE, base_url=None, headers=[], timeout=1,
+                  read_only=False)  # fmt: skip
+    guard.learn_keys(spec)
+    assert guard.key("/api/v1/Thing/{id}") == "Code" and guard.key("/api/v1/Relation/{id}") == "RelationId"
+    thing = "/api/v1/Thing/{id}"
+    guard.record("POST", None, Answer(200, {}, {"ThingId": 7, "Code": 41}), template=thing)
+    # Judged under its declared key (no server to read it back from here: not proven the run's).
+    assert ledger.status(41, thing) is not None and ledger.status(7, thing) is None
 
 
 def test_schemathesis_posts_are_the_runs_once_proven_new_and_a_get_marks_what_was_there(
