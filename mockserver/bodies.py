@@ -231,10 +231,16 @@ class BodyReader:
                 repeated[name] = Violation(name, "appears more than once")
                 continue
             seen.add(name)
-            if props.get(name, {}).get("type") == "integer":
+            kind = props.get(name, {}).get("type")
+            if kind == "integer":
                 if value.strip() == "":
                     continue  # a blank number is an absent one
                 out[name] = int(value) if _INTEGER.fullmatch(value.strip()) else value
+            elif kind == "boolean":
+                if value.strip() == "":
+                    continue  # a blank flag is an absent one
+                flag = value.strip().lower()  # as .NET's bool.Parse reads it
+                out[name] = {"true": True, "false": False}.get(flag, value)
             else:
                 out[name] = value
         if repeated:

@@ -68,12 +68,13 @@ class ChangeHandlers:
             def change(current: dict[str, Any] | None) -> dict[str, Any]:
                 if current is None:  # PATCH never creates: raising here writes nothing
                     raise ApiError(404, "SoNotFoundException", steps.not_found, source=IMPLEMENTATION)
-                patched = patch.apply(steps.entity.document(current))
+                patched = patch.apply(steps.entity.document(steps.derived(current)))
                 if self.checker is not None:
                     self.checker.check(patched)
-                return steps.entity.replace(
+                new = steps.entity.replace(
                     current, patched, entity_id=entity_id, caller=caller, now=datetime.now(UTC)
                 )
+                return steps.checked(new)
 
             saved = steps.write(entity_id, change, request)
         except ApiError as error:

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from mockserver.auth import Authenticator
 from mockserver.handlers.change import ChangeHandlers
 from mockserver.handlers.reading import ReadHandlers
+from mockserver.handlers.references import Linker
 from mockserver.handlers.steps import Steps
 from mockserver.handlers.writing import WriteHandlers
 from mockserver.model.entity import EntityModel
@@ -38,8 +39,11 @@ class Engine:
         strict_accept: bool = False,
     ) -> None:
         self.handlers: dict[tuple[str, str], Handler] = {}
+        linker = Linker({resource.name: resource for resource in resources}, store)
         steps = [
-            Steps(resource, entities[resource.name], store, authenticator, strict_accept=strict_accept)
+            Steps(
+                resource, entities[resource.name], store, authenticator, linker, strict_accept=strict_accept
+            )
             for resource in resources
         ]
         for one in steps:

@@ -20,6 +20,7 @@ from starlette.responses import Response
 from mockserver.auth import WWW_AUTHENTICATE, Authenticator, xsrf_cookie
 from mockserver.dynamic import generate
 from mockserver.errors import RETRY_AFTER_SECONDS, ApiError, PreconditionFailed, Violation
+from mockserver.handlers.references import Linker
 from mockserver.model.entity import EntityModel, parse_date
 from mockserver.model.resource import ResourceModel
 from mockserver.model.spec import OperationModel
@@ -48,10 +49,12 @@ class Steps:
         entity: EntityModel,
         store: Store,
         authenticator: Authenticator,
+        linker: Linker,
         *,
         strict_accept: bool = False,
     ) -> None:
         self.resource = resource
+        self.linker = linker
         self.kind = resource.name
         self.root = resource.entity_name
         self.entity = entity
@@ -120,9 +123,18 @@ class Steps:
         moment = parse_date(self.entity.version(stored))
         return {"Last-Modified": format_datetime(moment, usegmt=True)} if moment and moment.year > 1 else {}
 
-    def entity_answer(self, request: Request, stored: Mapping[str, Any], media: str) -> Response:
-        """200 with the stored entity as the server renders it, `$select` applied."""
-        rendered = self.entity.render(stored, self.base_url(request))
+    def derived(self, stored: dict[str, Any]) -> dict[str, Any]:
+        """The stored entity with its x-derived fields computed from what it references now."""
+        return self.linker.derive(self.kind, stored)
+
+    def checked(self, entity: dict[str, Any]) -> dict[str, Any]:
+        """The entity about to be stored, once its x-references name entities that exist (else 400)."""
+        self.linker.check(self.kind, entity)
+        return entity
+
+    def entity_answer(self, request: Request, stored: dict[str, Any], media: str) -> Response:
+        """200 with the stored entity as the server renders it, derived fields computed, `$select` applied."""
+        rendered = self.entity.render(self.derived(stored), self.base_url(request))
         selected = apply_select(rendered, parse_select(request.query_params.get("$select", "")))
         return answer(200, selected, media, self.root, headers=self.last_modified(stored))
 

@@ -57,9 +57,10 @@ class WriteHandlers:
                 return forced
 
             def change(current: dict[str, Any] | None) -> dict[str, Any]:
-                return steps.entity.replace(  # stamped inside the write step: never older than a rival's
+                new = steps.entity.replace(  # stamped inside the write step: never older than a rival's
                     current, body, entity_id=entity_id, caller=caller, now=datetime.now(UTC)
                 )
+                return steps.checked(new)  # references checked inside the step: a 400 stores nothing
 
             saved = steps.write(entity_id, change, request)
         except ApiError as error:
@@ -83,9 +84,10 @@ class WriteHandlers:
                 return forced
 
             def build(entity_id: int) -> dict[str, Any]:
-                return steps.entity.replace(  # stamped inside the write step, as PUT's
+                new = steps.entity.replace(  # stamped inside the write step, as PUT's
                     None, body, entity_id=entity_id, caller=caller, now=datetime.now(UTC)
                 )
+                return steps.checked(new)
 
             saved = steps.store.create(steps.kind, build)
         except ApiError as error:

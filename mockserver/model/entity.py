@@ -23,7 +23,10 @@ _DOTNET_TYPES = {
     "int": "System.Int32",
     "str": "System.String",
     "date": "System.DateTime",
+    "bool": "System.Boolean",
+    "enum": "System.String",
     "carrier": "SuperOffice.CRM.Services.Associate",
+    "map": "System.Collections.Generic.Dictionary",
 }
 
 
@@ -47,10 +50,15 @@ def parse_date(value: str) -> datetime | None:
 
 
 def _kind(schema: Mapping[str, Any]) -> str:
-    """int, str, date (a date-time string, or alternatives that are all strings), carrier or map."""
+    """int, str, date (a date-time string, or alternatives that are all strings), bool, enum (its
+    first value is the empty one), carrier or map."""
     branches = schema.get("anyOf")
     if branches and all(branch.get("type") == "string" for branch in branches):
         return "date"
+    if schema.get("enum"):
+        return "enum"
+    if schema.get("type") == "boolean":
+        return "bool"
     if schema.get("type") == "integer":
         return "int"
     if schema.get("type") == "string":
@@ -64,11 +72,13 @@ class EntityModel:
     fields the server sets and where its links point."""
 
     kinds: Mapping[str, str]
+    enums: Mapping[str, Any]  # an enum property -> its empty value (its first value)
     stored: tuple[str, ...]
     field_properties: Mapping[str, Any]
     key: str
     server_set: Mapping[str, str]
     collection: str
+    derived: frozenset[str] = frozenset()  # computed on every read (x-derived): a body's values are ignored
 
     @classmethod
     def from_spec(cls, spec: SpecModel) -> EntityModel:
@@ -89,17 +99,27 @@ class EntityModel:
             }
             for name in stored
         }
+        enums = {
+            name: next((value for value in schema["enum"] if value is not None), None)
+            for name, schema in props.items()
+            if kinds[name] == "enum"
+        }
         return cls(
             kinds=kinds,
+            enums=enums,
             stored=stored,
             field_properties=field_properties,
             key=resource.key,
             server_set=resource.server_set,
             collection=resource.collection,
+            derived=resource.links.derived_names,
         )
 
     def empty(self, name: str) -> Any:
-        return {"int": 0, "str": "", "date": EMPTY_DATE}.get(self.kinds[name])
+        kind = self.kinds[name]
+        if kind == "enum":
+            return self.enums[name]
+        return {"int": 0, "str": "", "date": EMPTY_DATE, "bool": False}.get(kind)
 
     def blank(self, entity_id: int) -> dict[str, Any]:
         """An entity with every property empty but its key: what a fixture is completed from."""
@@ -135,6 +155,8 @@ class EntityModel:
                 out[name] = previous[name] if previous else stamp
             elif role == "created-by":
                 out[name] = previous[name] if previous else dict(caller)
+            elif name in self.derived:
+                out[name] = self.empty(name)  # computed on every read; a client's value is ignored
             else:
                 value = body.get(name)
                 if isinstance(value, float) and self.kinds[name] == "int":

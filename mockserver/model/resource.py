@@ -14,16 +14,19 @@ sentence naming the path and what is missing, never a 500 after a write:
   fields the server sets on every write (a body's values are ignored); `updated-at` is the
   version that `If-Unmodified-Since` and `Last-Modified` use;
 - `x-fixtures`: names of `components/examples` whose values the store starts with (and a reset
-  restores), when no `--fixtures` file is given.
+  restores), when no `--fixtures` file names the resource;
+- `x-references` and `x-derived`: the ids of other resources' entities it holds, and the fields
+  computed from them (`mockserver.model.references`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mockserver.errors import SpecError
+from mockserver.model.references import Links, links_of
 from mockserver.model.spec import OperationModel, SpecModel
 
 SERVER_SET = ("created-at", "created-by", "updated-at", "updated-by")
@@ -54,6 +57,7 @@ class ResourceModel:
     answer_schema: dict[str, Any]  # what every 200 carries (with `_Links`)
     request_schema: dict[str, Any]  # a JSON PUT/POST body: what a PATCH document is checked as
     operations: Mapping[str, OperationModel]
+    links: Links = field(default_factory=Links)  # x-references, x-derived
 
     @property
     def version(self) -> str | None:
@@ -181,4 +185,8 @@ def resources_of(spec: SpecModel) -> tuple[ResourceModel, ...]:
                 f"The spec has two resources named {name} (paths ending in /{name}); expected one name per "
                 f"resource, as the store and the fixtures file know them by it. {FIX}"
             )
-    return tuple(out)
+    schemas = {resource.name: resource.answer_schema for resource in out}
+    return tuple(
+        replace(resource, links=links_of(resource.collection, resource.answer_schema, schemas))
+        for resource in out
+    )

@@ -1,10 +1,12 @@
 """The entities a store starts with (and `POST /__admin/reset` restores), per resource.
 
 By default each resource's `x-fixtures` examples (for Relation, the spec's sample request, relation
-918, and sample response, relation 819). With `--fixtures FILE`, the entities in that JSON file:
-an object of resource names (`{"Relation": [...], "Liaison": {...}}`), each holding a list of
-entities or an object id -> entity; or, as before there were several resources, one such list or
-object alone, which holds the first resource's entities. Each is checked against its resource's
+918, and sample response, relation 819; for Contact, Person and RelationDefinition the records
+they reference). With `--fixtures FILE`, the entities in that JSON file: an object of resource
+names (`{"Relation": [...], "Contact": {...}}`), each holding a list of entities or an object id ->
+entity; or, as before there were several resources, one such list or object alone, which holds the
+first resource's entities. A resource the file does not name keeps its `x-fixtures`, so a file of
+relations still finds the contacts they reference. Each entity is checked against its resource's
 answer schema and completed with empty values, as a PUT would store it.
 """
 
@@ -50,12 +52,12 @@ def load_fixtures(
     path: Path | None,
 ) -> dict[str, Fixtures]:
     """Resource name -> id -> stored entity; ConfigFileError naming the file, the entity and the fix."""
+    out: dict[str, Fixtures] = {}
+    for resource in resources:
+        entity = entities[resource.name]
+        raws: list[Any] = [spec.example(name) for name in resource.fixtures]
+        out[resource.name] = {raw[entity.key]: _stored(entity, raw, raw[entity.key]) for raw in raws}
     if path is None:
-        out: dict[str, Fixtures] = {}
-        for resource in resources:
-            entity = entities[resource.name]
-            raws: list[Any] = [spec.example(name) for name in resource.fixtures]
-            out[resource.name] = {raw[entity.key]: _stored(entity, raw, raw[entity.key]) for raw in raws}
         return out
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -64,7 +66,6 @@ def load_fixtures(
     names = {resource.name for resource in resources}
     per_resource = isinstance(data, dict) and bool(data) and set(data) <= names
     given = data if per_resource else {resources[0].name: data}
-    out = {resource.name: {} for resource in resources}
     for resource in resources:
         if resource.name in given:
             out[resource.name] = _read(path, resource, entities[resource.name], given[resource.name])

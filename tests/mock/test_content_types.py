@@ -31,13 +31,13 @@ def test_xml_bodies_are_read_by_local_name_with_namespaces_and_any_case(
     xml = (
         b'<ContactRelationEntity xmlns="http://schemas.datacontract.org/2004/07/SuperOffice" '
         b'xmlns:i="http://www.w3.org/2001/XMLSchema-instance">'
-        b'<comment>from xml</comment><SourceContactId>7</SourceContactId><SourcePersonName i:nil="true"/>'
+        b'<comment>from xml</comment><SourceContactId>381</SourceContactId><SourcePersonName i:nil="true"/>'
         b"<DestinationContactId>262</DestinationContactId>"
         b"<CreatedBy><AssociateId>3</AssociateId><Deleted>true</Deleted></CreatedBy>"
         b"</ContactRelationEntity>"
     )
     body = client.put("/api/v1/Relation/918", content=xml, headers={"Content-Type": media}).json()
-    assert (body["Comment"], body["SourceContactId"], body["SourcePersonName"]) == ("from xml", 7, "")
+    assert (body["Comment"], body["SourceContactId"], body["SourcePersonName"]) == ("from xml", 381, "")
 
 
 @pytest.mark.parametrize("media", ["application/xml", "text/xml"])
@@ -55,10 +55,10 @@ def test_xml_answers_hold_the_same_values_as_json(client: httpx.Client, media: s
 def test_form_bodies_are_typed_by_the_schema(client: httpx.Client) -> None:
     answer = client.put(
         "/api/v1/Relation/918",
-        data={"SourceContactId": "12", "DestinationContactId": "262", "Comment": "form", "reversed": "1"},
+        data={"SourceContactId": "380", "DestinationContactId": "262", "Comment": "form", "reversed": "1"},
     )
     body = answer.json()
-    assert (body["SourceContactId"], body["Comment"], body["Reversed"]) == (12, "form", 1)
+    assert (body["SourceContactId"], body["Comment"], body["Reversed"]) == (380, "form", 1)
 
 
 @pytest.mark.parametrize("media", ["application/merge-patch+json", "application/json-patch+json"])
@@ -66,13 +66,13 @@ def test_a_put_under_a_patch_media_type_replaces_the_whole_entity_like_json(
     client: httpx.Client, media: str
 ) -> None:
     before = client.get("/api/v1/Relation/918").json()
-    assert before["DestinationContactName"] != ""
-    entity = b'{"Comment": "whole", "SourceContactId": 5, "DestinationContactId": 6}'
+    assert before["DestinationPersonId"] != 0
+    entity = b'{"Comment": "whole", "SourceContactId": 380, "DestinationContactId": 95}'
     answer = client.put("/api/v1/Relation/918", content=entity, headers={"Content-Type": media})
     assert answer.status_code == 200
     body = answer.json()
-    assert (body["Comment"], body["SourceContactId"]) == ("whole", 5)
-    assert body["DestinationContactName"] == ""  # replaced, not merged
+    assert (body["Comment"], body["SourceContactId"]) == ("whole", 380)
+    assert body["DestinationPersonId"] == 0  # replaced, not merged
 
 
 def test_an_rfc6902_patch_array_sent_to_put_is_no_entity_and_gives_400(client: httpx.Client) -> None:
@@ -119,7 +119,7 @@ def test_an_xml_element_given_twice_gives_400(client: httpx.Client) -> None:
 
 def test_null_text_in_a_nullable_xml_object_is_null(client: httpx.Client) -> None:
     xml = (
-        b"<ContactRelationEntity><SourceContactId>1</SourceContactId><DestinationContactId>2</DestinationContactId>"
+        b"<ContactRelationEntity><SourceContactId>381</SourceContactId><DestinationContactId>262</DestinationContactId>"
         b"<Comment>null</Comment><FieldProperties>null</FieldProperties>"
         b"<CreatedBy><Type>null</Type></CreatedBy></ContactRelationEntity>"
     )
@@ -131,11 +131,11 @@ def test_null_text_in_a_nullable_xml_object_is_null(client: httpx.Client) -> Non
 def test_json_property_names_match_in_any_case_as_json_net_matches_them(client: httpx.Client) -> None:
     answer = client.put(
         "/api/v1/Relation/918",
-        json={**REFS, "comment": "lower", "SOURCECONTACTID": 12, "createdBy": {"associateid": 3}},
+        json={**REFS, "comment": "lower", "SOURCECONTACTID": 380, "createdBy": {"associateid": 3}},
     )
     assert answer.status_code == 200
     body = answer.json()
-    assert (body["Comment"], body["SourceContactId"]) == ("lower", 12)
+    assert (body["Comment"], body["SourceContactId"]) == ("lower", 380)
     wrong = client.put("/api/v1/Relation/918", json={**REFS, "sourcecontactid": "twelve"})
     assert wrong.json()["Violations"][0]["Field"] == "SourceContactId"  # named as the spec spells it
 

@@ -118,8 +118,8 @@ def test_an_accept_that_matches_nothing_gets_the_earned_answer_in_json_as_aspnet
 
 def test_an_xml_body_with_an_accept_that_matches_nothing_is_answered_in_xml(client: httpx.Client) -> None:
     xml = (
-        b"<ContactRelationEntity><SourceContactId>1</SourceContactId>"
-        b"<DestinationContactId>2</DestinationContactId><Comment>x</Comment></ContactRelationEntity>"
+        b"<ContactRelationEntity><SourceContactId>381</SourceContactId>"
+        b"<DestinationContactId>262</DestinationContactId><Comment>x</Comment></ContactRelationEntity>"
     )
     answer = client.put(
         "/api/v1/Relation/918", content=xml, headers={"Content-Type": "text/xml", "Accept": "text/html"}
@@ -194,7 +194,7 @@ def test_a_lone_surrogate_escape_is_refused_and_nothing_is_stored(client: httpx.
         )
     ok = client.put(
         "/api/v1/Relation/918",
-        content=b'{"SourceContactId": 1, "DestinationContactId": 2, "Comment": "\\ud83d\\ude00"}',
+        content=b'{"SourceContactId": 381, "DestinationContactId": 262, "Comment": "\\ud83d\\ude00"}',
         headers={"Content-Type": "application/json"},
     )
     assert ok.json()["Comment"] == "\U0001f600"

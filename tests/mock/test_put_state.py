@@ -33,8 +33,10 @@ def test_a_later_get_sees_the_write(client: httpx.Client) -> None:
 
 
 def test_fields_the_body_leaves_out_take_their_empty_values(client: httpx.Client) -> None:
-    body = client.put("/api/v1/Relation/918", json={"SourceContactId": 5, "DestinationContactId": 6}).json()
-    assert (body["SourceContactId"], body["DestinationContactId"]) == (5, 6)
+    body = client.put(
+        "/api/v1/Relation/918", json={"SourceContactId": 380, "DestinationContactId": 95}
+    ).json()
+    assert (body["SourceContactId"], body["DestinationContactId"]) == (380, 95)
     assert body["Comment"] == ""
     assert body["SourcePersonId"] == 0
     assert body["SourcePersonName"] == ""
@@ -111,10 +113,10 @@ def test_get_answers_304_when_not_modified_since_and_sends_last_modified(client:
 def test_an_integral_float_is_stored_and_answered_as_an_integer(client: httpx.Client) -> None:
     body = client.put(
         "/api/v1/Relation/918",
-        content=b'{"SourceContactId": 1.0, "DestinationContactId": 2}',
+        content=b'{"SourceContactId": 381.0, "DestinationContactId": 262}',
         headers={"Content-Type": "application/json"},
     ).json()
-    assert body["SourceContactId"] == 1
+    assert body["SourceContactId"] == 381
     assert isinstance(body["SourceContactId"], int)
 
 

@@ -293,9 +293,9 @@ class ZeroReferences:
         body = _json_body(exchange)
         self.zeroed = []
         if _is_relation_put(exchange) and isinstance(body, dict):
-            for name in ("SourceContactId", "DestinationContactId"):
+            for name, contact in (("SourceContactId", 381), ("DestinationContactId", 262)):
                 if not body.get(name):
-                    body[name] = 1
+                    body[name] = contact  # a contact the mock has: it refuses one that does not exist
                     self.zeroed.append(name)
             _set_json_body(exchange, body)
 

@@ -132,12 +132,13 @@ def post_xml_refused(exchange: Exchange) -> Reply | None:
 
 
 def post_without_mandatory_references(exchange: Exchange) -> None:
-    """A POST without SourceContactId/DestinationContactId (or with 0) is saved with contact 1."""
+    """A POST without SourceContactId/DestinationContactId (or with 0) is saved with the seed's contacts
+    (contacts the mock has: it refuses one that does not exist)."""
     body = json_body(exchange, "POST")
     if isinstance(body, dict):
-        for name in ("SourceContactId", "DestinationContactId"):
+        for name, contact in (("SourceContactId", 381), ("DestinationContactId", 262)):
             if not body.get(name):
-                body[name] = 1
+                body[name] = contact
         exchange.body = json.dumps(body).encode()
 
 
