@@ -349,6 +349,12 @@ CONCRETE_PATHS = {
     "/api/v1/Relation": COLLECTION,
     "/api/v1/Relation/default": DEFAULT,
     "/api/v1/Relation/{id}": PATH,
+    # The records a relation names, beside it in the spec.
+    **{
+        path: path.replace("{id}", str(record))
+        for name, record in (("Contact", 381), ("Person", 272), ("RelationDefinition", 47))
+        for path in (f"/api/v1/{name}", f"/api/v1/{name}/default", f"/api/v1/{name}/{{id}}")
+    },
 }
 VALID_BODIES = {
     "PUT": SEED_BODY,
@@ -382,6 +388,18 @@ def test_the_stub_test_covers_every_operation_of_the_spec() -> None:
         ("PUT", PATH),
         ("PATCH", PATH),
         ("DELETE", PATH),
+        *[
+            (method, f"/api/v1/{name}{tail}")
+            for name, record in (("Contact", 381), ("Person", 272), ("RelationDefinition", 47))
+            for method, tail in (
+                ("POST", ""),
+                ("GET", "/default"),
+                ("GET", f"/{record}"),
+                ("PUT", f"/{record}"),
+            )
+        ],
+        ("DELETE", "/api/v1/Contact/381"),
+        ("DELETE", "/api/v1/Person/272"),
     }
 
 

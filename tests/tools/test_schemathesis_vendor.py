@@ -244,7 +244,10 @@ RUNS = {
         VENDOR,
         tuple(f"{PREFIX}{name}ContactRelationEntity" for name in ("Default", "Post", "Get", "Put", "Delete")),
         "5/6",
-        frozenset(TOLERATED) - {"a JSON Patch op the vendor's text refuses, its schema allows"},
+        # No "$select nulls": a 200 write needs references the tenant has, which a stock run cannot
+        # know, and a GET of the ids it tries is 404.
+        frozenset(TOLERATED)
+        - {"a JSON Patch op the vendor's text refuses, its schema allows", "$select nulls"},
     ),
     "extract": Run(
         EXTRACT,
