@@ -125,6 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop after N findings (violations or warnings); the checks not reached show as not run",
     )  # fmt: skip
     parser.add_argument(
+        "--all-resources", action="store_true",
+        help="against a URL, let Schemathesis write to the spec's other resources too (contacts, persons, "
+        "...; what it creates is deleted at the end); without it they are only read",
+    )  # fmt: skip
+    parser.add_argument(
         "-x", "--exitfirst", action="store_const", const=1, dest="max_failures",
         help="stop after the first finding (--max-failures 1)",
     )  # fmt: skip
@@ -216,6 +221,7 @@ def parse_options(argv: list[str] | None = None) -> tuple[Options, argparse.Name
         read_only=args.read_only,
         methods=_methods(args.methods),
         max_failures=args.max_failures,
+        all_resources=args.all_resources,
     )
     writing = [method for method in options.methods if method != "GET"]
     if options.read_only and writing:

@@ -80,6 +80,9 @@ class Options:
     # Stop after this many findings (violations and warnings), as Schemathesis' and pytest's
     # --maxfail: the checks not reached are "not run". None: run everything.
     max_failures: int | None = None
+    # Against a URL Schemathesis only reads the spec's resources other than the relation; this lets
+    # it write to them too (what its POSTs create there is deleted at the end, as relations are).
+    all_resources: bool = False
 
     @property
     def auth_is_sample(self) -> bool:

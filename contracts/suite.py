@@ -38,7 +38,8 @@ from contracts.reporting.curl import env_refs, how_to_set
 from contracts.results import CheckOutcome, RunResult
 from contracts.safety.ledger import Ledger
 from contracts.safety.references import DERIVED_FIELDS, SAMPLE_ORIGIN, SETTABLE, ReferencePool, build_pool
-from contracts.spec import SERVER_SET, UNDOCUMENTED, EntityShape, entity_shape, load_spec
+from contracts.safety.sweep import sweep_other_resources
+from contracts.spec import SERVER_SET, UNDOCUMENTED, EntityShape, entity_shape, load_spec, primary_keys
 from contracts.target import probe, refusal, target
 from contracts.values import diff_fields, xml_namespace
 
@@ -284,6 +285,12 @@ def _sweep(context: Context, ledger: Ledger, result: RunResult) -> None:
     summary = custody.sweep() if custody is not None else ledger.summary()
     result.created, result.deleted, result.not_deleted = summary.created, summary.deleted, summary.kept
     result.not_ours = summary.foreign
+    options = context.options
+    keys = primary_keys(load_spec(options.spec))
+    for line in sweep_other_resources(
+        ledger, context.client.base_url, options.request_headers(), options.request_timeout, keys
+    ):
+        result.notes.append(f"records of another resource: {line}")
     if summary.protected:
         result.notes.append(
             f"{summary.protected} POST answer(s) named relation {context.relation_id}, the run's own "

@@ -40,6 +40,7 @@ from contracts.errors import UnsafeRequest
 from contracts.safety.custody import Answer, Custody, Fetch, entity_of, id_field
 from contracts.safety.ledger import RESOURCE, Ledger
 from contracts.safety.references import ReferencePool
+from contracts.safety.sweep import fetch_record
 from contracts.spec import primary_keys
 from contracts.values import parse_xml
 
@@ -251,14 +252,7 @@ class Guard:
         def fetch(method: str, rid: int, headers: Mapping[str, str]) -> Answer:
             if self.base_url is None:
                 return Answer(None, error="no server known to send it to")
-            url = self.base_url + template.replace("{id}", str(rid))
-            sent = [*self.headers, ("Accept", "application/json"), *headers.items()]
-            try:
-                reply = self.http().request(method, url, headers=sent)
-            except httpx.HTTPError as exc:
-                return Answer(None, error=f"{type(exc).__name__}: {exc}")
-            found = {name.lower(): value for name, value in reply.headers.items()}
-            return Answer(reply.status_code, found, entity_of(reply.content))
+            return fetch_record(self.http(), self.base_url, self.headers, template)(method, rid, headers)
 
         return fetch
 

@@ -7,6 +7,7 @@ covers. Everything else about the run's Schemathesis settings is here too (see `
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # Work in order of cost, split over the processes: the coverage phase sends thousands of requests
@@ -90,3 +91,18 @@ def plan(phases: tuple[str, ...], workers: int, methods: tuple[str, ...] | None 
         for work in bins
         if work
     ]
+
+
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def others_read_only(collection: str) -> str:
+    """Configuration that keeps Schemathesis from writing to any resource but `collection` (the
+    relation's): every other path of the spec is only read. One regular expression on the operation's
+    label (`PUT /api/v1/Contact/{id}`): Schemathesis ORs the criteria of an `[[operations]]` entry."""
+    prefix = re.escape(collection.rstrip("/"))
+    methods = "|".join(WRITE_METHODS)
+    return (
+        "\n# A real tenant's other resources (contacts, persons, ...) are only read: --all-resources.\n"
+        f"[[operations]]\ninclude-name-regex = '(?i)^({methods}) (?!{prefix}(/|$))'\nenabled = false\n"
+    )

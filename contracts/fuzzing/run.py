@@ -35,13 +35,14 @@ from pathlib import Path
 from contracts.catalog import CHECKS, INERT, SCHEMATHESIS, STATEFUL_CHECKS
 from contracts.errors import CannotRunError
 from contracts.fuzzing.events import FuzzResult, collect, fatal_errors
-from contracts.fuzzing.plan import CONFIG, READ_ONLY_CONFIG, STOPPED, Group, plan
+from contracts.fuzzing.plan import CONFIG, READ_ONLY_CONFIG, STOPPED, Group, others_read_only, plan
 from contracts.options import PROJECT_ROOT, Options
 from contracts.results import CheckOutcome
 from contracts.safety.ledger import ENV as LEDGER_ENV
 from contracts.safety.ledger import Ledger
 from contracts.safety.references import ENV as REFERENCES_ENV
 from contracts.safety.references import ReferencePool
+from contracts.spec import PUT_PATH
 
 # Checks that judge only the coverage phase's probes of undocumented methods.
 PROBES = frozenset({"unsupported_method", "allow_header_conformance"})
@@ -72,6 +73,9 @@ def run_schemathesis(
     with tempfile.TemporaryDirectory(prefix="contracts-st-") as tmp:
         workdir = Path(tmp)
         base = READ_ONLY_CONFIG if options.read_only else CONFIG
+        if not (options.embedded or options.all_resources or options.read_only):
+            # A real tenant's contacts, persons, ...: read, never written (--all-resources).
+            base += others_read_only(PUT_PATH.rsplit("/{", 1)[0])
         start = _Start(options, base_url, checks, workdir, base, pool, xml_namespace, ledger, max_failures)
         groups = plan(phases, options.workers, ("GET",) if options.read_only else options.methods or None)
         jobs = [start(index, group) for index, group in enumerate(groups)]

@@ -170,6 +170,11 @@ class Ledger:
             rid for rid in self._order.get(resource, []) if self._records[(resource, rid)].status in OWNED
         ]
 
+    def resources(self) -> list[str]:
+        """Every path template the run recorded a record of, in the order first seen."""
+        self._refresh()
+        return list(self._order)
+
     def summary(self, resource: str = RESOURCE) -> Summary:
         self._refresh()
         records = {rid: self._records[(resource, rid)] for rid in self._order.get(resource, [])}
