@@ -21,7 +21,12 @@ against it (and with nothing to warn about):
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import tempfile
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 from starlette.types import ASGIApp
 
@@ -37,7 +42,10 @@ from tests.servers.realistic_resource import (
 )
 from tests.servers.realistic_tenant import (
     COMMENT_LENGTH,
+    CONTACTS,
     DATACONTRACT,
+    DEFINITIONS,
+    PERSONS,
     read_body,
     reference_problem,
     references,
@@ -47,16 +55,44 @@ from tests.servers.realistic_tenant import (
 )
 
 
+def _tenant_records() -> Path:
+    """A fixtures file with the tenant's contacts, persons and definitions (`realistic_tenant`),
+    which the mock behind it checks a relation's references against; relations stay the spec's."""
+    fixtures = {
+        "Contact": [{"ContactId": rid, "Name": name} for rid, name in CONTACTS.items()],
+        "Person": [
+            {"PersonId": rid, "Lastname": name, "Contact": {"ContactId": contact}}
+            for rid, (contact, name) in PERSONS.items()
+        ],
+        "RelationDefinition": [
+            {"ReldefId": rid, "PassiveText": passive, "Name": active}
+            for rid, (passive, active) in DEFINITIONS.items()
+        ],
+    }
+    path = Path(tempfile.gettempdir()) / f"realistic-tenant-{os.getpid()}.json"
+    path.write_text(json.dumps(fixtures), encoding="utf-8")
+    return path
+
+
+# The resources a relation points to: a tenant has them; the mock answers them as the spec has them.
+OTHER_RESOURCE = re.compile(r"/api/v1/(Contact|Person|RelationDefinition)(/[^/]*)?/?", re.IGNORECASE)
+
+
 def realistic_app(*, with_get: bool = True, resource: Resource | None = None) -> ASGIApp:
     """`with_get=False`: a server that offers PUT only (GET answers 405), for the restore path.
     `resource`: the tenant's state beyond the mock's, for a test that wants to look at it."""
-    inner = create_app(Settings(quiet=True, cors=False))
+    inner = create_app(Settings(quiet=True, cors=False, fixtures_file=_tenant_records()))
     resource = resource or Resource()
 
     def on_request(exchange: Exchange) -> Reply | None:
+        if OTHER_RESOURCE.fullmatch(exchange.path):
+            exchange.notes["other"] = True  # a tenant's contacts, persons, definitions: as the mock has them
+            return None
         return _request(exchange, resource) if with_get else _put_only(exchange, resource)
 
     def on_response(exchange: Exchange, reply: Reply) -> Reply:
+        if exchange.notes.get("other"):
+            return reply
         return _response(exchange, resource.response(exchange, reply))
 
     return Rewrite(
