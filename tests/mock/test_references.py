@@ -6,6 +6,7 @@ default fixtures."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,6 +14,8 @@ import httpx
 import pytest
 import yaml
 
+from mockserver import Settings, create_app
+from mockserver.errors import SpecError
 from tests.livemock import REFS, ROOT
 
 SPEC = yaml.safe_load((ROOT / "openapi" / "relation.yaml").read_text(encoding="utf-8"))
@@ -343,3 +346,52 @@ def test_a_relation_definition_takes_its_flags_and_enums_from_a_form(client: htt
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert (body["Deleted"], body["Source"], body["Destination"]) == (True, "Contact", "None")
+
+
+def _spec_with(tmp_path: Path, change: Callable[[dict[str, Any]], None]) -> Path:
+    spec = yaml.safe_load((ROOT / "openapi" / "relation.yaml").read_text(encoding="utf-8"))
+    change(spec["components"]["schemas"])
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        pytest.param(
+            lambda s: s["ContactRelationEntityWithLinks"]["x-references"].update(
+                SourceContactId={"resource": "Company"}
+            ),
+            "x-references SourceContactId: {resource: 'Company'}; expected the name of one of the spec's "
+            "resources (Relation, Contact, Person, RelationDefinition)",
+            id="unknown-resource",
+        ),
+        pytest.param(
+            lambda s: s["PersonEntityWithLinks"].pop("x-references"),
+            "x-references SourcePersonId within SourceContactId; expected Person's answer schema to declare "
+            "exactly one x-references to Contact (it has 0)",
+            id="within-without-owner",
+        ),
+        pytest.param(
+            lambda s: s["ContactRelationEntityWithLinks"]["x-derived"].update(
+                ActiveText={"from": "RelationDefinitionId", "take": "Label"}
+            ),
+            "x-derived ActiveText: take 'Label'; expected a property of RelationDefinition's answer schema",
+            id="unknown-take",
+        ),
+        pytest.param(
+            lambda s: s["ContactRelationEntityWithLinks"]["x-derived"].update(
+                Comment={"from": "Comment", "take": "Name"}
+            ),
+            "x-derived Comment: from 'Comment'; expected one of its x-references",
+            id="from-no-reference",
+        ),
+    ],
+)
+def test_a_declaration_that_names_nothing_stops_start_up_naming_the_path_and_the_fix(
+    tmp_path: Path, change: Callable[[dict[str, Any]], None], said: str
+) -> None:
+    with pytest.raises(SpecError) as stopped:
+        create_app(Settings(spec_path=_spec_with(tmp_path, change), quiet=True))
+    assert "/api/v1/" in str(stopped.value) and said in str(stopped.value), str(stopped.value)
