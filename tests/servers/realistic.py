@@ -65,8 +65,8 @@ def _tenant_records() -> Path:
             for rid, (contact, name) in PERSONS.items()
         ],
         "RelationDefinition": [
-            {"ReldefId": rid, "PassiveText": passive, "Name": active}
-            for rid, (passive, active) in DEFINITIONS.items()
+            {"ReldefId": rid, "Name": name, "PassiveText": passive}
+            for rid, (name, passive) in DEFINITIONS.items()
         ],
     }
     path = Path(tempfile.gettempdir()) / f"realistic-tenant-{os.getpid()}.json"

@@ -40,7 +40,9 @@ CONTACTS = {
 }
 PERSONS = {272: (381, "Feil-Kessler"), 492: (262, "Fisher LLC"), 374: (380, "Reynolds-Rolfson"),
            979: (95, "Renner-Gulgowski"), 70: (7, "Tje Olsen")}  # fmt: skip
-DEFINITIONS = {47: ("non", "voluptatem"), 77: ("illum", "animi"), 5: ("Supplier of", "Customer of")}
+# Definition id -> (Name, PassiveText): the seed's relations are reversed, so they read
+# ActiveText "non" and PassiveText "voluptatem" (47), as the mock's fixtures give them.
+DEFINITIONS = {47: ("voluptatem", "non"), 77: ("animi", "illum"), 5: ("Supplier of", "Customer of")}
 # This tenant's Comment column (UTF-16 code units, as .NET and nvarchar count them).
 COMMENT_LENGTH = 1000
 
