@@ -16,6 +16,7 @@ the run's relation back; the summary and reports are still written, and the exit
 from __future__ import annotations
 
 import argparse
+import functools
 import signal
 import sys
 import traceback
@@ -25,6 +26,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import NoReturn
 
+import yaml
 from rich.console import Console
 
 from contracts.catalog import CHECKS, select_checks
@@ -52,6 +54,7 @@ from contracts.reporting.console import (
 )
 from contracts.results import RunResult
 from contracts.safety import interrupts
+from contracts.spec import PUT_PATH, YAML_LOADER
 from contracts.suite import run_suite
 
 PROG = "relation-contracts"
@@ -88,10 +91,40 @@ class _Parser(argparse.ArgumentParser):
         )
 
 
+@functools.cache
+def _other_operations() -> str:
+    """The spec's operations on other resources, one line each, as the spec summarises them."""
+    try:
+        paths = yaml.load(DEFAULT_SPEC.read_text(encoding="utf-8"), Loader=YAML_LOADER).get("paths") or {}
+    except (OSError, yaml.YAMLError, AttributeError):
+        return ""
+    prefix = PUT_PATH.rsplit("/{", 1)[0].lower()
+    lines = [
+        f"  {method.upper():<6} {path:<35} {_first_sentence(operation)}"
+        for path, item in paths.items()
+        if not (str(path).lower() == prefix or str(path).lower().startswith(prefix + "/"))
+        for method, operation in (item or {}).items()
+        if method in ("get", "put", "post", "patch", "delete") and isinstance(operation, dict)
+    ]
+    if not lines:
+        return ""
+    return (
+        "\n\nThe resources a relation refers to are read (against a URL never written, unless "
+        "--all-resources):\n\n" + "\n".join(lines)
+    )
+
+
+def _first_sentence(operation: dict[str, object]) -> str:
+    text = str(operation.get("description") or operation.get("summary") or "")
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    sentence = first.split(". ", 1)[0].rstrip(".")
+    return sentence if len(sentence) <= 60 else sentence[:57].rstrip() + "..."
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
-        description=DESCRIPTION,
+        description=DESCRIPTION + _other_operations(),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

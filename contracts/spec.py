@@ -17,7 +17,7 @@ import yaml
 
 from contracts.errors import CannotRunError
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 10x faster on the spec
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 10x faster on the spec
 PUT_PATH = "/api/v1/Relation/{id}"
 RESPONSE_SCHEMA = "ContactRelationEntityWithLinks"
 # Set by the server whatever the body says (the spec: "the path id identifies the relation; the
@@ -81,7 +81,7 @@ class EntityShape:
 def load_spec(path: Path) -> Mapping[str, Any]:
     """The parsed spec; CannotRunError (one line) when it is missing, not YAML or not valid OpenAPI."""
     try:
-        raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+        raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=YAML_LOADER)
     except OSError as exc:
         raise CannotRunError(f"cannot read the spec {path}: {exc.strerror or exc}{FIX}") from exc
     except yaml.YAMLError as exc:
