@@ -21,9 +21,10 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
+import yaml
 
 from tests.livemock import mock_in_thread
-from tests.tools.tooling import node_modules, run
+from tests.tools.tooling import SPEC, node_modules, run
 
 CONVERT = """
 const convert = require("openapi-to-postmanv2");
@@ -35,7 +36,34 @@ convert.convert({type: "string", data: fs.readFileSync(process.argv[2], "utf8")}
 """
 # What a user of the imported collection sets: the environment's variables and the path's id.
 USER = {"basicAuthUsername": "tje0", "basicAuthPassword": "Tje0"}
-RELATION = "918"
+
+
+def fixture_ids() -> dict[str, str]:
+    """Each resource of the spec (the path segment before `{id}`: `Relation`, `Contact`, ...) -> the
+    id of its first fixture, as the mock starts with it: the `x-primary-key` value of the first
+    `x-fixtures` example of the schema its `GET /.../{id}` answers with."""
+    document = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    schemas, examples = document["components"]["schemas"], document["components"]["examples"]
+    ids = {}
+    for path, item in document["paths"].items():
+        *_, resource, last = path.split("/")
+        if last != "{id}" or "get" not in item:
+            continue
+        ref = item["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        schema = schemas[ref.rsplit("/", 1)[-1]]
+        first = examples[schema["x-fixtures"][0]]["value"]
+        ids[resource] = str(first[schema["x-primary-key"]])
+    return ids
+
+
+#: The path's id a user sets for each resource's requests: one of that resource's fixtures.
+IDS = fixture_ids()
+RELATION = IDS["Relation"]
+
+
+def _path(parts: list[str]) -> str:
+    """An imported request's path with its `:id` set to a fixture of the resource it names."""
+    return "/".join(IDS[parts[index - 1]] if part == ":id" else part for index, part in enumerate(parts))
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +100,7 @@ def _fill(text: str, variables: dict[str, str]) -> str:
 
 def _send(request: dict[str, Any], variables: dict[str, str]) -> httpx.Response:
     url = request["url"]
-    path = "/".join(RELATION if part == ":id" else part for part in url["path"])
+    path = _path(url["path"])
     query = [(q["key"], q["value"]) for q in url.get("query", []) if not q.get("disabled")]
     headers = {h["key"]: h["value"] for h in request.get("header", []) if not h.get("disabled")}
     auth = request.get("auth") or {}
@@ -118,12 +146,15 @@ def test_every_get_of_the_imported_collection_gets_200_and_the_same_fields_as_a_
 ) -> None:
     variables = {"baseUrl": mock_url, **USER}
     gets = [r for r in _requests(collection["item"]) if r["method"] == "GET"]
-    assert len(gets) >= 2  # /default and /{id}
+    # /default and /{id} of each resource
+    assert {(r["url"]["path"][2], r["url"]["path"][-1]) for r in gets} == {
+        (resource, last) for resource in IDS for last in ("default", ":id")
+    }
     for request in gets:
         answer = _send(request, variables)
         assert answer.status_code == 200, (request["url"]["path"], answer.text)
         plain = httpx.get(
-            f"{mock_url}/{'/'.join(RELATION if p == ':id' else p for p in request['url']['path'])}",
+            f"{mock_url}/{_path(request['url']['path'])}",
             auth=(USER["basicAuthUsername"], USER["basicAuthPassword"]),
             timeout=10,
         ).json()
@@ -143,8 +174,11 @@ def test_the_converter_is_the_pinned_one() -> None:
     assert manifest["version"] == pinned["devDependencies"]["openapi-to-postmanv2"]
 
 
-def _write(collection: dict[str, Any], method: str) -> dict[str, Any]:
-    (request,) = [r for r in _requests(collection["item"]) if r["method"] == method]
+def _write(collection: dict[str, Any], method: str, resource: str = "Relation") -> dict[str, Any]:
+    """The imported request of this method on this resource (the collection has one per resource)."""
+    (request,) = [
+        r for r in _requests(collection["item"]) if r["method"] == method and r["url"]["path"][2] == resource
+    ]
     return request
 
 
