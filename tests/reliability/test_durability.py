@@ -25,29 +25,36 @@ from tests.reliability.mockprocess import AUTH, MockProcess, StartMock, run_star
 WRITERS = 6
 IDS_PER_WRITER = 3
 # Every way a PUT can carry the Comment, so each body reader's path to the store is exercised.
+# The contacts are the fixtures' (381, 262): a relation's references must exist.
 BODIES = (
     (
         "application/json",
-        lambda value: f'{{"Comment": "{value}", "SourceContactId": 7, "DestinationContactId": 8}}'.encode(),
+        lambda value: (
+            f'{{"Comment": "{value}", "SourceContactId": 381, "DestinationContactId": 262}}'.encode()
+        ),
     ),
     (
         "application/merge-patch+json",
-        lambda value: f'{{"Comment": "{value}", "SourceContactId": 7, "DestinationContactId": 8}}'.encode(),
+        lambda value: (
+            f'{{"Comment": "{value}", "SourceContactId": 381, "DestinationContactId": 262}}'.encode()
+        ),
     ),
     (
         "application/x-www-form-urlencoded",
-        lambda value: f"Comment={quote(value)}&SourceContactId=7&DestinationContactId=8".encode(),
+        lambda value: f"Comment={quote(value)}&SourceContactId=381&DestinationContactId=262".encode(),
     ),
     (
         "application/xml",
         lambda value: (
-            f"<ContactRelationEntity><Comment>{value}</Comment><SourceContactId>7</SourceContactId>"
-            "<DestinationContactId>8</DestinationContactId></ContactRelationEntity>"
+            f"<ContactRelationEntity><Comment>{value}</Comment><SourceContactId>381</SourceContactId>"
+            "<DestinationContactId>262</DestinationContactId></ContactRelationEntity>"
         ).encode(),
     ),
     (
         "application/json-patch+json",
-        lambda value: f'{{"Comment": "{value}", "SourceContactId": 7, "DestinationContactId": 8}}'.encode(),
+        lambda value: (
+            f'{{"Comment": "{value}", "SourceContactId": 381, "DestinationContactId": 262}}'.encode()
+        ),
     ),
 )
 

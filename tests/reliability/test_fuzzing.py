@@ -26,6 +26,8 @@ from tests.reliability.run_fuzz import (
     unexplained_failures,
 )
 
+RELATION_ONLY = ("--include-path-regex", "^/api/v1/Relation(/|$)")
+
 
 @pytest.mark.slow
 def test_stock_schemathesis_with_all_checks_finds_nothing_in_a_short_seeded_run(
@@ -33,7 +35,10 @@ def test_stock_schemathesis_with_all_checks_finds_nothing_in_a_short_seeded_run(
 ) -> None:
     mock = start_mock("--quiet", "--state", tmp_path / "state.sqlite3", "--journal-size", str(JOURNAL_SIZE))
     run = subprocess.run(
-        schemathesis_command(mock.url, max_examples=10, seed=1),
+        # Only the Relation operations (not RelationDefinition): Contact, Person and RelationDefinition
+        # are the vendor's plain CRUD, covered by tests/mock, and fuzzing all 20 operations would take
+        # about three times as long as this short run may.
+        schemathesis_command(mock.url, max_examples=10, seed=1, extra=RELATION_ONLY),
         cwd=tmp_path,  # Schemathesis writes nothing into the repository
         capture_output=True,
         text=True,

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests.livemock import REFS
 from tests.reliability.mockprocess import AUTH, MockProcess
 from tests.reliability.test_hostile_input import (
     DEPTH,
@@ -126,7 +127,7 @@ def test_a_hostile_post_body_is_refused_with_400_and_creates_nothing(
     hostile: MockProcess, attack: str
 ) -> None:
     """The mock hands out ids in sequence: the POSTs on either side of the hostile one get neighbours."""
-    valid = {"SourceContactId": 1, "DestinationContactId": 2}
+    valid = REFS  # the fixtures' contacts: a relation's references must exist
     first = httpx.post(f"{hostile.url}/api/v1/Relation", headers=AUTH, json=valid).json()["RelationId"]
     assert_refused(send(hostile, "POST", "/api/v1/Relation", JSON_ATTACKS[attack], "application/json"), 400)
     second = httpx.post(f"{hostile.url}/api/v1/Relation", headers=AUTH, json=valid).json()["RelationId"]

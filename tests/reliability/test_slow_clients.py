@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.livemock import REFS  # the fixtures' contacts: a relation's references must exist
 from tests.reliability.mockprocess import (
     BASIC,
     MockProcess,
@@ -92,7 +93,7 @@ def test_the_next_request_head_on_a_kept_alive_connection_is_timed_too(slow_mock
 
 
 def test_a_slow_body_after_a_prompt_head_is_answered_as_usual(slow_mock: MockProcess) -> None:
-    body = b'{"SourceContactId": 7, "DestinationContactId": 8, "Comment": "slow but steady"}'
+    body = b'{"SourceContactId": 381, "DestinationContactId": 262, "Comment": "slow but steady"}'
     request = request_bytes("PUT", b"/api/v1/Relation/31337", body)
     head, _, rest = request.partition(b"\r\n\r\n")
     with socket.create_connection(("127.0.0.1", slow_mock.port)) as sock:
@@ -140,9 +141,7 @@ def test_many_stalled_bodies_hold_at_most_max_buffered_bytes_and_the_rest_are_an
     mock = start_mock("--quiet", "--max-buffered", str(BUDGET), "--body-timeout", "60")
     with mock.client() as client:  # warm up: the code paths a PUT takes, loaded once
         for n in range(20):
-            client.put(
-                f"/api/v1/Relation/{40000 + n}", json={"SourceContactId": 1, "DestinationContactId": 2}
-            )
+            client.put(f"/api/v1/Relation/{40000 + n}", json=REFS)
     before = mock.rss_kib()
     with stalled_bodies(mock.port, STALLED, SENT_EACH) as sockets:
         time.sleep(1.0)
@@ -167,5 +166,5 @@ def test_many_stalled_bodies_hold_at_most_max_buffered_bytes_and_the_rest_are_an
     assert error.json()["ErrorType"] == "ServiceUnavailableException"
     assert int(error.headers["retry-after"]) > 0
     with mock.client() as client:  # the budget is free again once the stalled connections close
-        answer = client.put("/api/v1/Relation/918", json={"SourceContactId": 1, "DestinationContactId": 2})
+        answer = client.put("/api/v1/Relation/918", json=REFS)
         assert answer.status_code == 200, answer.text

@@ -25,7 +25,7 @@ def send_one(client: httpx.Client, i: int) -> int:
     if kind == 0:
         answer = client.get("/api/v1/Relation/918")
     elif kind == 1:
-        answer = client.put(relation, json={**REFS, "Comment": f"json {i}", "SourceContactId": i % 1000})
+        answer = client.put(relation, json={**REFS, "Comment": f"json {i}"})  # REFS: references must exist
     elif kind == 2:
         answer = client.put(
             relation,
