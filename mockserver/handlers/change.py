@@ -50,36 +50,27 @@ class ChangeHandlers:
 
     async def patch(self, request: Request) -> Response:
         steps = self.steps
-        headers = request.headers
-        accept = headers.get("accept", "")
-        content_type = headers.get("content-type", "")
+        assert self.patch_op is not None  # bound only to the patch operation
         try:
-            caller = steps.caller(request)
-            entity_id = steps.entity_id(request)
-            media = steps.negotiator.choose(accept, content_type)
-            data = await request.body()
-            prefs = preferences(headers.get("prefer"), request.query_params)
-            patch = self.patches.read(content_type, data)
-            assert self.patch_op is not None  # bound only to the patch operation
-            forced = steps.forced(self.patch_op, prefs, media)
-            if forced is not None:
-                return forced
+            opened = await steps.open_write(request, self.patch_op, self.patches.read, with_id=True)
+            if isinstance(opened, Response):
+                return opened
 
             def change(current: dict[str, Any] | None) -> dict[str, Any]:
                 if current is None:  # PATCH never creates: raising here writes nothing
                     raise ApiError(404, "SoNotFoundException", steps.not_found, source=IMPLEMENTATION)
-                patched = patch.apply(steps.entity.document(steps.derived(current)))
+                patched = opened.body.apply(steps.entity.document(steps.derived(current)))
                 if self.checker is not None:
                     self.checker.check(patched)
                 new = steps.entity.replace(
-                    current, patched, entity_id=entity_id, caller=caller, now=datetime.now(UTC)
+                    current, patched, entity_id=opened.entity_id, caller=opened.caller, now=datetime.now(UTC)
                 )
                 return steps.checked(new)
 
-            saved = steps.write(entity_id, change, request)
+            saved = steps.write(opened.entity_id, change, request)
         except ApiError as error:
-            return error_answer(error, steps.negotiator.for_error(accept, content_type))
-        return steps.entity_answer(request, saved, media)
+            return steps.error(request, error)
+        return steps.entity_answer(request, saved, opened.media)
 
     async def delete(self, request: Request) -> Response:
         steps = self.steps

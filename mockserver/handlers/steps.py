@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import random
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from email.utils import format_datetime
 from typing import Any
 
@@ -25,10 +26,10 @@ from mockserver.model.entity import EntityModel, parse_date
 from mockserver.model.resource import ResourceModel
 from mockserver.model.spec import OperationModel
 from mockserver.negotiation import Negotiator
-from mockserver.prefer import Preferences
+from mockserver.prefer import Preferences, preferences
 from mockserver.projection import apply_select, parse_select
 from mockserver.protocol import http_date
-from mockserver.responses import ERROR_ROOT, answer
+from mockserver.responses import ERROR_ROOT, answer, error_answer
 from mockserver.storage.memory import Change, Store
 
 INT32 = (-(2**31), 2**31 - 1)
@@ -38,6 +39,17 @@ FORCED_HEADERS = {
     503: {"Retry-After": str(RETRY_AFTER_SECONDS)},
 }
 IMPLEMENTATION = "SuperOffice.Services.Implementation"
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """What every write starts from: who calls, the path's id (0 for a POST), the answer's media
+    type and the body as the operation reads it."""
+
+    caller: dict[str, Any]
+    entity_id: int
+    media: str
+    body: Any
 
 
 class Steps:
@@ -156,6 +168,30 @@ class Steps:
             current = self.store.get(self.kind, entity_id)
             error.headers.update(self.last_modified(current) if current is not None else {})
             raise
+
+    async def open_write(
+        self, request: Request, op: OperationModel, read: Callable[[str, bytes], Any], *, with_id: bool
+    ) -> Opened | Response:
+        """The steps PUT, POST and PATCH share, in the order the server takes them: credentials (401),
+        the path's id (404), negotiation, the body (400, 415), then a `Prefer` switch, which answers
+        instead of the write."""
+        headers = request.headers
+        content_type = headers.get("content-type", "")
+        caller = self.caller(request)
+        entity_id = self.entity_id(request) if with_id else 0
+        media = self.negotiator.choose(headers.get("accept", ""), content_type)
+        data = await request.body()
+        prefs = preferences(headers.get("prefer"), request.query_params)
+        body = read(content_type, data)
+        forced = self.forced(op, prefs, media)
+        return forced if forced is not None else Opened(caller, entity_id, media, body)
+
+    def error(self, request: Request, error: ApiError) -> Response:
+        """A refusal in the vendor's error shape, in the media type the request asks for."""
+        headers = request.headers
+        return error_answer(
+            error, self.negotiator.for_error(headers.get("accept", ""), headers.get("content-type", ""))
+        )
 
     def caller(self, request: Request) -> dict[str, Any]:
         headers = request.headers

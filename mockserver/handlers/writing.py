@@ -19,8 +19,6 @@ from mockserver.bodies import BodyReader
 from mockserver.errors import ApiError
 from mockserver.handlers.steps import Steps
 from mockserver.model.spec import OperationModel
-from mockserver.prefer import preferences
-from mockserver.responses import error_answer
 
 
 class WriteHandlers:
@@ -41,55 +39,42 @@ class WriteHandlers:
 
     async def replace(self, request: Request) -> Response:
         steps = self.steps
-        headers = request.headers
-        accept = headers.get("accept", "")
-        content_type = headers.get("content-type", "")
+        assert self.replace_op is not None  # bound only to the replace operation
         try:
-            caller = steps.caller(request)
-            entity_id = steps.entity_id(request)
-            media = steps.negotiator.choose(accept, content_type)
-            data = await request.body()
-            prefs = preferences(headers.get("prefer"), request.query_params)
-            body = self.readers["put"].read(content_type, data)
-            assert self.replace_op is not None  # bound only to the replace operation
-            forced = steps.forced(self.replace_op, prefs, media)
-            if forced is not None:
-                return forced
+            opened = await steps.open_write(request, self.replace_op, self.readers["put"].read, with_id=True)
+            if isinstance(opened, Response):
+                return opened
 
             def change(current: dict[str, Any] | None) -> dict[str, Any]:
                 new = steps.entity.replace(  # stamped inside the write step: never older than a rival's
-                    current, body, entity_id=entity_id, caller=caller, now=datetime.now(UTC)
+                    current,
+                    opened.body,
+                    entity_id=opened.entity_id,
+                    caller=opened.caller,
+                    now=datetime.now(UTC),
                 )
                 return steps.checked(new)  # references checked inside the step: a 400 stores nothing
 
-            saved = steps.write(entity_id, change, request)
+            saved = steps.write(opened.entity_id, change, request)
         except ApiError as error:
-            return error_answer(error, steps.negotiator.for_error(accept, content_type))
-        return steps.entity_answer(request, saved, media)
+            return steps.error(request, error)
+        return steps.entity_answer(request, saved, opened.media)
 
     async def create(self, request: Request) -> Response:
         steps = self.steps
-        headers = request.headers
-        accept = headers.get("accept", "")
-        content_type = headers.get("content-type", "")
+        assert self.create_op is not None  # bound only to the create operation
         try:
-            caller = steps.caller(request)
-            media = steps.negotiator.choose(accept, content_type)
-            data = await request.body()
-            prefs = preferences(headers.get("prefer"), request.query_params)
-            body = self.readers["post"].read(content_type, data)
-            assert self.create_op is not None  # bound only to the create operation
-            forced = steps.forced(self.create_op, prefs, media)
-            if forced is not None:
-                return forced
+            opened = await steps.open_write(request, self.create_op, self.readers["post"].read, with_id=False)
+            if isinstance(opened, Response):
+                return opened
 
             def build(entity_id: int) -> dict[str, Any]:
                 new = steps.entity.replace(  # stamped inside the write step, as PUT's
-                    None, body, entity_id=entity_id, caller=caller, now=datetime.now(UTC)
+                    None, opened.body, entity_id=entity_id, caller=opened.caller, now=datetime.now(UTC)
                 )
                 return steps.checked(new)
 
             saved = steps.store.create(steps.kind, build)
         except ApiError as error:
-            return error_answer(error, steps.negotiator.for_error(accept, content_type))
-        return steps.entity_answer(request, saved, media)
+            return steps.error(request, error)
+        return steps.entity_answer(request, saved, opened.media)
