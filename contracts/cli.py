@@ -163,6 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
         "...; what it creates is deleted at the end); without it they are only read",
     )  # fmt: skip
     parser.add_argument(
+        "--every-media-type", action="store_true",
+        help="send the coverage phase's every invalid body under every media type; by default a media "
+        "type that repeats an earlier one's schema and parser (text/json after application/json, "
+        "text/xml after application/xml) gets one of each kind",
+    )  # fmt: skip
+    parser.add_argument(
         "-x", "--exitfirst", action="store_const", const=1, dest="max_failures",
         help="stop after the first finding (--max-failures 1)",
     )  # fmt: skip
@@ -255,6 +261,7 @@ def parse_options(argv: list[str] | None = None) -> tuple[Options, argparse.Name
         methods=_methods(args.methods),
         max_failures=args.max_failures,
         all_resources=args.all_resources,
+        every_media_type=args.every_media_type,
     )
     writing = [method for method in options.methods if method != "GET"]
     if options.read_only and writing:

@@ -83,6 +83,9 @@ class Options:
     # Against a URL Schemathesis only reads the spec's resources other than the relation; this lets
     # it write to them too (what its POSTs create there is deleted at the end, as relations are).
     all_resources: bool = False
+    # Send the coverage phase's whole set of invalid bodies under every media type, also under those
+    # that only repeat an earlier one's schema and parser (contracts.fuzzing.aliases).
+    every_media_type: bool = False
 
     @property
     def auth_is_sample(self) -> bool:

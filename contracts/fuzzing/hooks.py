@@ -17,6 +17,8 @@ schemathesis.toml).
   when it has one.
 - Keeps `ignored_auth` findings for no credentials and for Schemathesis's invalid credentials;
   drops only the "generated credentials" scenario, which never arises when --auth is given.
+- Sends the coverage phase's invalid bodies under one media type of each family of aliases, and one of
+  each kind under the others (`contracts.fuzzing.aliases`; CONTRACTS_EVERY_MEDIA_TYPE=1 sends them all).
 - Counts requests per phase into CONTRACTS_PROGRESS so the parent process can show progress.
 - Stops the process before a request, never during one, once CONTRACTS_STOP_FILE exists or the
   parent process (CONTRACTS_PARENT_PID) is gone: the answer to the last request was recorded, so
@@ -37,6 +39,7 @@ from schemathesis.openapi.checks import AuthScenario, IgnoredAuth, JsonSchemaErr
 from schemathesis.transport.serialization import serialize_xml
 
 import contracts.fuzzing.checks  # noqa: F401  (registers the checks)
+from contracts.fuzzing.aliases import CoverageSampler
 from contracts.fuzzing.guard import Guard, answer_entity, item_template, route_id
 from contracts.fuzzing.plan import STOPPED
 from contracts.fuzzing.rules import (
@@ -65,6 +68,7 @@ _progress: IO[str] | None = None
 _lock = threading.Lock()
 _stop_file = os.environ.get("CONTRACTS_STOP_FILE")
 _parent = int(os.environ.get("CONTRACTS_PARENT_PID") or 0)
+_sampler = None if os.environ.get("CONTRACTS_EVERY_MEDIA_TYPE") == "1" else CoverageSampler()
 
 
 def _stop_if_asked() -> None:
@@ -81,6 +85,12 @@ if _xml_namespace:
     def _namespaced_xml(ctx: schemathesis.SerializationContext, value: Any) -> bytes:
         data = serialize_xml(ctx.case, value)["data"]
         return with_namespace(data if isinstance(data, bytes) else str(data).encode(), _xml_namespace or "")
+
+
+@schemathesis.hook
+def filter_case(context: schemathesis.HookContext, case: schemathesis.Case[Any]) -> bool:
+    """The coverage phase's invalid bodies once per kind under an alias media type (`fuzzing.aliases`)."""
+    return _sampler is None or _sampler.keep(case)
 
 
 @schemathesis.hook

@@ -220,6 +220,7 @@ class _Start:
             CONTRACTS_KEEP_BODY_ID="1" if options.embedded or options.strict else "",
             CONTRACTS_EMBEDDED="1" if options.embedded else "",
             CONTRACTS_READ_ONLY="1" if options.read_only else "",
+            CONTRACTS_EVERY_MEDIA_TYPE="1" if options.every_media_type else "",
             CONTRACTS_BASE_URL=self.base_url,
             CONTRACTS_HEADERS=json.dumps(options.request_headers()),
             CONTRACTS_TIMEOUT=str(options.request_timeout),

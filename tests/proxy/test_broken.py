@@ -36,6 +36,7 @@ EXPECTED = {
     "get_always_404": ({"persistence"}, "status", False),
     "form_body_ignored": ({"round-trip"}, None, False),
     "text_json_differs": ({"same-version", "round-trip"}, "body/Comment", False),
+    "invalid_text_json_500": ({"response-status"}, "status", False),
     "zero_references_accepted": ({"mandatory-reference", "invalid-request-refused"}, None, False),
     "body_id_wins": ({"path-id"}, "body/RelationId", False),
     "strict_accept": ({"accept-fallback"}, "header Accept", False),

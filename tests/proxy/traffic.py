@@ -148,6 +148,7 @@ def invalid(client: httpx.Client, relation_id: int = 918) -> list[httpx.Response
         httpx.get(f"{client.base_url}{path}"),  # no credentials at all
         client.put(path, content=b"", headers={"Content-Type": "application/json"}),
         client.put(path, json={"SourceContactId": "abc"}),
+        client.put(path, content=b'{"SourceContactId": "abc"}', headers={"Content-Type": "text/json"}),
         client.put(path, content=xml, headers={"Content-Type": "application/xml"}),
         client.put(
             path,

@@ -283,6 +283,18 @@ def text_json_differs(exchange: Exchange, reply: Reply) -> Reply:
     return reply
 
 
+def invalid_text_json_500(exchange: Exchange, reply: Reply) -> Reply:
+    """An invalid body is refused under application/json but crashes the server under text/json
+    (a second formatter, registered without the validation filter): only an alias's invalid bodies
+    show it."""
+    sent = (exchange.header("content-type") or "").split(";")[0].strip().lower()
+    if exchange.method == "PUT" and sent == "text/json" and reply.status == 400:
+        return error_reply(
+            500, "NullReferenceException", "Object reference not set to an instance of an object."
+        )
+    return reply
+
+
 class ZeroReferences:
     """Mandatory references accepted as 0 (or absent): stored and answered as given."""
 
