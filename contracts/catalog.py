@@ -114,6 +114,28 @@ _CHECKS = (
     _prop("stale_delete_changes_nothing", VENDOR, "stale If-Unmodified-Since on DELETE: 412, nothing deleted",
           "vendor DELETE 412 'Delete aborted because ContactRelationEntity has changed since ...' "
           "(a fresh date deletes: RFC 9110 13.1.4)"),
+    # The relation's references (x-references, x-derived) and the spec's other resources.
+    _prop("foreign_person_refused", VENDOR, "a person of another contact is refused (4xx), nothing stored",
+          "vendor: SourcePersonId 'The person must belong to the source contact'; PUT 400 'Bad request' "
+          "(400 ValidationException naming the field: the mock's; error shape: ours)"),
+    _prop("derived_names_follow", VENDOR, "a renamed contact's name shows in its relations, never echoed",
+          "vendor: SourceContactName 'Name of the source contact' read from the referenced record; needs "
+          "--create-references against a URL"),
+    _prop("entity_round_trip", VENDOR, "every other resource's PUT answer and GET carry the fields sent",
+          "vendor PUT Contact/Person/{id} 'Updates the existing ...' with the entity (needs --all-resources "
+          "against a URL)"),
+    _prop("entity_replace", VENDOR, "another resource's fields a PUT leaves out or nulls become empty",
+          "vendor: PUT replaces the entity; PATCH is the partial update"),
+    _prop("entity_idempotence", VENDOR, "the same PUT of another resource twice gives the same record",
+          "follows from PUT replacing the entity"),
+    _prop("entity_select", VENDOR, "$select on another resource keeps selected values, nulls the rest",
+          "vendor $select: 'Other fields are then nulled out to reduce payload size'"),
+    _prop("entity_preconditions", VENDOR, "another resource's PUT with a stale If-Unmodified-Since: 412",
+          "vendor PUT Contact/Person/{id} 412 'Update stopped because ... has changed since ...'"),
+    _prop("entity_field_lengths", VENDOR, "another resource's text up to FieldLength is stored; past it 4xx",
+          "vendor: FieldProperties.<Field>.FieldLength; x-field-length in the spec"),
+    _prop("entity_lifecycle", VENDOR, "another resource: POST 200, GET shows it, DELETE 2xx, then GET 404",
+          "vendor POST 'Creates a new ...', DELETE 'Deletes the ...', GET 404 for an unknown id"),
     # Schemathesis built-ins (run by its CLI).
     _st("not_a_server_error", VENDOR, "no 5xx for any generated request",
         f"{_PUT_PAGE}: a valid PUT is 200, 400 or 412 (5xx for invalid data: our choice)"),

@@ -163,6 +163,11 @@ def build_parser() -> argparse.ArgumentParser:
         "...; what it creates is deleted at the end); without it they are only read",
     )  # fmt: skip
     parser.add_argument(
+        "--create-references", action="store_true",
+        help="against a URL, let the properties create the contacts and persons they need (deleted at "
+        "the end); without it a property that needs one is not run",
+    )  # fmt: skip
+    parser.add_argument(
         "--every-media-type", action="store_true",
         help="send the coverage phase's every invalid body under every media type; by default a media "
         "type that repeats an earlier one's schema and parser (text/json after application/json, "
@@ -261,6 +266,7 @@ def parse_options(argv: list[str] | None = None) -> tuple[Options, argparse.Name
         methods=_methods(args.methods),
         max_failures=args.max_failures,
         all_resources=args.all_resources,
+        create_references=args.create_references,
         every_media_type=args.every_media_type,
     )
     writing = [method for method in options.methods if method != "GET"]

@@ -83,6 +83,10 @@ class Options:
     # Against a URL Schemathesis only reads the spec's resources other than the relation; this lets
     # it write to them too (what its POSTs create there is deleted at the end, as relations are).
     all_resources: bool = False
+    # Against a URL, let the properties create the contacts and persons they need (with POST; each is
+    # deleted at the end like the run's relations). Without it (or --all-resources) a property that
+    # needs such a record is not run.
+    create_references: bool = False
     # Send the coverage phase's whole set of invalid bodies under every media type, also under those
     # that only repeat an earlier one's schema and parser (contracts.fuzzing.aliases).
     every_media_type: bool = False
@@ -99,6 +103,17 @@ class Options:
     def enforced(self, basis: str) -> bool:
         """Whether a broken promise of this basis fails the run (else it is a warning)."""
         return self.embedded or self.strict or basis == VENDOR
+
+    @property
+    def may_create_references(self) -> bool:
+        """The properties may create contacts and persons (the embedded mock, --create-references,
+        --all-resources), never under --read-only."""
+        return not self.read_only and (self.embedded or self.create_references or self.all_resources)
+
+    @property
+    def may_write_other_resources(self) -> bool:
+        """The entity properties may create and write records of the spec's other resources."""
+        return not self.read_only and (self.embedded or self.all_resources)
 
     @property
     def fuzz_phases(self) -> tuple[str, ...]:

@@ -207,3 +207,140 @@ def _follow(spec: Mapping[str, Any], schema: Mapping[str, Any]) -> Mapping[str, 
             node = node.get(part, {}) if isinstance(node, Mapping) else {}
         schema, seen = node if isinstance(node, Mapping) else {}, seen + 1
     return schema
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """One entity the spec serves besides the relation, as its operations and declarations describe it:
+    what the entity properties (`contracts.properties.entities`) need to create, write, read and
+    delete records of it. Read from the spec alone (`x-primary-key`, `x-server-set`, `x-derived`,
+    `x-references`, `x-field-length`), never from an entity's name."""
+
+    name: str
+    collection: str
+    item: str
+    key: str
+    shape: EntityShape
+    # Field -> its enum's members (a text field that takes only these).
+    enums: Mapping[str, tuple[Any, ...]]
+    # `x-server-set`: field -> role (created-at, created-by, updated-at, updated-by).
+    server_set: Mapping[str, str]
+    # `x-derived` and `x-references`, as declared (keys may be paths such as `Contact/ContactId`).
+    derived: Mapping[str, Any]
+    references: Mapping[str, Any]
+    # The methods the item and collection paths offer (GET, PUT, PATCH, DELETE; POST on the collection).
+    methods: frozenset[str]
+
+    @property
+    def writable(self) -> tuple[str, ...]:
+        """Top-level value fields a client sets freely: not the key, not server-set, not derived, not a
+        reference (whose values must name records that exist)."""
+        held = {self.key, *self.server_set, *self.derived, *self.references}
+        return tuple(
+            name
+            for name, kind in self.shape.kinds.items()
+            if kind in (INT, TEXT, BOOL) and name not in held and name not in UNDOCUMENTED
+        )
+
+    @property
+    def mandatory_references(self) -> tuple[str, ...]:
+        """Top-level reference fields that must name a record (not `optional`)."""
+        return tuple(
+            name
+            for name, ref in self.references.items()
+            if "/" not in name and not (isinstance(ref, Mapping) and ref.get("optional"))
+        )
+
+    @property
+    def updated_at(self) -> str | None:
+        return next((name for name, role in self.server_set.items() if role == "updated-at"), None)
+
+    def missing(self) -> str | None:
+        """Why the entity properties cannot run on this resource (None: its operations have the shape)."""
+        wanted = ("POST", "GET", "PUT", "DELETE")
+        lacking = [method for method in wanted if method not in self.methods]
+        if lacking:
+            return f"the spec gives {self.name} no {', '.join(lacking)}"
+        if not self.writable:
+            return f"{self.name} has no field a client sets"
+        return None
+
+
+def resources(spec: Mapping[str, Any], *, besides: str = PUT_PATH) -> list[Resource]:
+    """Every resource of the spec with an `x-primary-key` (see `primary_keys`), the relation's
+    (`besides`) left out, in spec order."""
+    paths = spec.get("paths") or {}
+    schemas = (spec.get("components") or {}).get("schemas") or {}
+    out: list[Resource] = []
+    for item, key in primary_keys(spec).items():
+        if item == besides:
+            continue
+        collection = item[: -len("/{id}")]
+        schema = _answer_schema(spec, paths.get(item) or {})
+        if schema is None:
+            continue
+        methods = {method.upper() for method in (paths.get(item) or {}) if method in _METHODS}
+        if isinstance(paths.get(collection), Mapping) and "post" in paths[collection]:
+            methods.add("POST")
+        props = schema.get("properties") or {}
+        shape = _shape(schemas, schema)
+        enums = {
+            field_name: tuple(v for v in _resolve(schemas, prop).get("enum", []) if v is not None)
+            for field_name, prop in props.items()
+            if _resolve(schemas, prop).get("enum")
+        }
+        out.append(
+            Resource(
+                name=collection.rsplit("/", 1)[-1],
+                collection=collection,
+                item=item,
+                key=key,
+                shape=shape,
+                enums=enums,
+                server_set=dict(schema.get("x-server-set") or {}),
+                derived=dict(schema.get("x-derived") or {}),
+                references=dict(schema.get("x-references") or {}),
+                methods=frozenset(methods),
+            )
+        )
+    return out
+
+
+def relation_declarations(spec: Mapping[str, Any]) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+    """The relation's `x-derived` and `x-references` (empty when the spec declares none)."""
+    schema = spec["components"]["schemas"].get(RESPONSE_SCHEMA) or {}
+    return dict(schema.get("x-derived") or {}), dict(schema.get("x-references") or {})
+
+
+_METHODS = ("get", "put", "patch", "delete")
+
+
+def _answer_schema(spec: Mapping[str, Any], item: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The schema a GET (else PUT) of the item answers 200 with, followed to its definition."""
+    for method in ("get", "put"):
+        operation = item.get(method)
+        if not isinstance(operation, Mapping):
+            continue
+        answer = (operation.get("responses") or {}).get("200") or {}
+        for media in (answer.get("content") or {}).values():
+            schema = _follow(spec, (media or {}).get("schema") or {})
+            if schema.get("properties"):
+                return schema
+    return None
+
+
+def _shape(schemas: Mapping[str, Any], entity: Mapping[str, Any]) -> EntityShape:
+    """An `EntityShape` of any entity schema (its Associate carriers, if any, from CreatedBy/UpdatedBy)."""
+    props = entity["properties"]
+    kinds = {name: _kind(schemas, prop) for name, prop in props.items()}
+    carrier = next((props[name] for name in ("CreatedBy", "UpdatedBy") if name in props), None)
+    carried = _resolve(schemas, carrier).get("properties", {}) if carrier is not None else {}
+    carrier_kinds = {name: _kind(schemas, prop) for name, prop in carried.items()}
+    defaults = {name: _default(schemas, prop, kinds[name]) for name, prop in props.items()}
+    lengths = {name: _length(schemas, prop) for name, prop in props.items()}
+    return EntityShape(
+        kinds=kinds,
+        carrier_kinds=carrier_kinds,
+        defaults={name: value for name, value in defaults.items() if value is not None},
+        lengths={name: length for name, length in lengths.items() if length},
+    )

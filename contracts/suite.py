@@ -31,7 +31,8 @@ from contracts.fuzzing.run import run_schemathesis
 from contracts.options import Options
 from contracts.properties.client import XML, RelationClient
 from contracts.properties.context import NO_GET, Context
-from contracts.properties.runner import PROPERTIES, run_property
+from contracts.properties.entities import ENTITY_PROPERTIES
+from contracts.properties.runner import PROPERTIES, run_entity_property, run_property
 from contracts.reporting import proxied
 from contracts.reporting.console import Reporter
 from contracts.reporting.curl import env_refs, how_to_set
@@ -39,7 +40,16 @@ from contracts.results import CheckOutcome, RunResult
 from contracts.safety.ledger import Ledger
 from contracts.safety.references import DERIVED_FIELDS, SAMPLE_ORIGIN, SETTABLE, ReferencePool, build_pool
 from contracts.safety.sweep import sweep_other_resources
-from contracts.spec import SERVER_SET, UNDOCUMENTED, EntityShape, entity_shape, load_spec, primary_keys
+from contracts.spec import (
+    SERVER_SET,
+    UNDOCUMENTED,
+    EntityShape,
+    entity_shape,
+    load_spec,
+    primary_keys,
+    relation_declarations,
+    resources,
+)
 from contracts.target import probe, refusal, target
 from contracts.values import diff_fields, xml_namespace
 
@@ -84,7 +94,7 @@ def run_suite(options: Options, reporter: Reporter | None = None) -> RunResult:
             _sweep(context, ledger, result)
             if not options.read_only:
                 _restore(context, result)
-            context.client.close()
+            context.close()
             result.cleanup_elapsed = time.monotonic() - cleanup
         if behind_proxy is not None and not result.interrupted:
             proxied.collect(options, result, behind_proxy)
@@ -130,8 +140,16 @@ def _preflight(
     written = "known (--read-only: nothing is written)" if options.read_only else "written"
     result.notes.append(f"references {written}: {_describe_pool(pool)}")
     client = RelationClient(options, base_url, ledger)
+    spec = load_spec(options.spec)
     context = Context(
-        client=client, shape=shape, relation_id=options.relation_id, pool=pool, options=options, ledger=ledger
+        client=client,
+        shape=shape,
+        relation_id=options.relation_id,
+        pool=pool,
+        options=options,
+        ledger=ledger,
+        resources=tuple(resources(spec)),
+        declarations=relation_declarations(spec),
     )
     if body is not None:
         context.has_get, context.snapshot = True, body
@@ -212,6 +230,24 @@ def _run_properties(
         )
         outcome.elapsed = time.monotonic() - began
         result.outcomes[prop.name] = outcome
+        reporter.done(stage, "✗" if outcome.failures else "✓")
+    for entity_prop in ENTITY_PROPERTIES:
+        if entity_prop.name not in selected:
+            continue
+        if _stop_here(options, result):
+            break
+        stage = f"property {entity_prop.name}"
+        reporter.stage(stage, total=None)
+        began = time.monotonic()
+        outcome = run_entity_property(
+            context,
+            entity_prop,
+            max_examples=options.max_examples,
+            seed=options.seed,
+            on_case=functools.partial(reporter.advance, stage),
+        )
+        outcome.elapsed = time.monotonic() - began
+        result.outcomes[entity_prop.name] = outcome
         reporter.done(stage, "✗" if outcome.failures else "✓")
     result.notes += context.notes
     if context.has_get is False and any(CHECKS[name].engine == PROPERTY for name in selected):

@@ -90,13 +90,31 @@ class Exchange:
 class RelationClient:
     """Calls `/api/v1/Relation[/{id}]` on one server with the run's credentials and headers."""
 
-    def __init__(self, options: Options, base_url: str, ledger: Ledger | None = None) -> None:
+    def __init__(
+        self,
+        options: Options,
+        base_url: str,
+        ledger: Ledger | None = None,
+        *,
+        template: str = PUT_PATH,
+        key: str | None = None,
+        writes: bool = True,
+    ) -> None:
+        """`template` is the item path (`/api/v1/Contact/{id}` for another resource, whose records are
+        in the ledger under it, `key` its id property); `writes` False: this client sends only GET."""
         self.base_url = base_url.rstrip("/")
         self.options = options
         self.ledger = ledger
+        self.template = template
+        self.writes = writes
         self._http = httpx.Client(timeout=options.request_timeout, follow_redirects=False)
         self._env_refs = env_refs(options.request_headers(), sample_auth=options.auth_is_sample)
-        self.custody = Custody(ledger, self._fetch) if ledger is not None else None
+        self.custody = Custody(ledger, self._fetch, template, key) if ledger is not None else None
+
+    @property
+    def protected(self) -> int | None:
+        """The id this client may PUT without having created it: the run's relation, on its path only."""
+        return self.options.relation_id if self.template == PUT_PATH else None
 
     def close(self) -> None:
         self._http.close()
@@ -110,9 +128,9 @@ class RelationClient:
     def url(self, relation_id: int | str | None, select: str | None = None) -> str:
         """The relation's URL; None names the collection (`POST /api/v1/Relation`)."""
         path = (
-            PUT_PATH.replace("/{id}", "")
+            self.template.replace("/{id}", "")
             if relation_id is None
-            else PUT_PATH.replace("{id}", str(relation_id))
+            else self.template.replace("{id}", str(relation_id))
         )
         url = self.base_url + path
         return f"{url}?{urlencode({'$select': select})}" if select is not None else url
@@ -122,10 +140,12 @@ class RelationClient:
         method = method.upper()
         if self.options.read_only and method != "GET":
             return f"--read-only: {method} is a write"
-        if method not in ON_OURS_ONLY or (method == "PUT" and relation_id == self.options.relation_id):
+        if not self.writes and method != "GET":
+            return f"{self.template} is only read in this run"
+        if method not in ON_OURS_ONLY or (method == "PUT" and relation_id == self.protected):
             return None
-        if self.ledger is None or not self.ledger.ours(relation_id):
-            return f"{method} only for relations this run created, and {relation_id} is not one"
+        if self.ledger is None or not self.ledger.ours(relation_id, self.template):
+            return f"{method} only for records this run created, and {relation_id} is not one"
         return None
 
     def send(
@@ -185,16 +205,17 @@ class RelationClient:
     def _learn(self, exchange: Exchange, relation_id: int | str | None, select: str | None) -> None:
         """What the answer tells about the run's relations, into the ledger (see the module docstring)."""
         custody, method = self.custody, exchange.method
-        if custody is None or not is_id(relation_id) or relation_id == self.options.relation_id:
+        if custody is None or not is_id(relation_id) or relation_id == self.protected:
             return
         assert isinstance(relation_id, int)
         ok = 200 <= exchange.status < 300
-        if method == "GET" and exchange.status == 200 and custody.ledger.status(relation_id) is None:
+        ledger, resource = custody.ledger, self.template
+        if method == "GET" and exchange.status == 200 and ledger.status(relation_id, resource) is None:
             custody.seen(relation_id)
         elif method in ("PUT", "PATCH") and ok:
             custody.wrote(relation_id, answer_of(exchange), selected=select is not None)
-        elif method == "DELETE" and ok and custody.ledger.alive(relation_id):
-            custody.ledger.deleted(relation_id)
+        elif method == "DELETE" and ok and ledger.alive(relation_id, resource):
+            ledger.deleted(relation_id, resource)
 
     def _fetch(self, method: str, relation_id: int, headers: Mapping[str, str]) -> Answer:
         """Custody's own requests: sent as any other (same safety rules), learnt from by custody itself."""

@@ -14,19 +14,24 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from contracts.errors import PropertyFailed
+from contracts.errors import NotApplicable, PropertyFailed
 from contracts.options import Options
 from contracts.properties.client import Exchange, RelationClient
 from contracts.results import Failure
 from contracts.safety.ledger import Ledger
 from contracts.safety.references import DERIVED_FIELDS, REFERENCE_FIELDS, SETTABLE, ReferencePool
-from contracts.spec import EntityShape
+from contracts.spec import EntityShape, Resource
 from contracts.values import diff_fields, same_value
 
 # A GET answered with one of these means the server offers no GET for the relation.
 NO_GET = frozenset({405, 501})
 SERVER_STAMPS = ("UpdatedDate", "UpdatedBy")
 EMPTY = {"int": 0, "str": "", "bool": False}
+
+
+class NotRun(NotApplicable):
+    """A property this run may not run (it would create or write what the options do not allow):
+    reported "not run" with the option that would run it, not "not applicable"."""
 
 
 @dataclass(slots=True)
@@ -64,6 +69,30 @@ class Context:
     observing: bool = True
     # What the properties want the report to say (lengths judged and where they came from, ...).
     notes: list[str] = field(default_factory=list)
+    # The spec's other resources (`contracts.spec.resources`) and the relation's own `x-derived` and
+    # `x-references`: what the entity properties and the reference properties work from.
+    resources: tuple[Resource, ...] = ()
+    declarations: tuple[Mapping[str, Any], Mapping[str, Any]] = ({}, {})
+    entity_clients: dict[str, RelationClient] = field(default_factory=dict)
+
+    def entity_client(self, resource: Resource) -> RelationClient:
+        """A client for the resource's records, on the run's ledger: it writes only when the options
+        let the properties write there (the embedded mock, --all-resources, --create-references), and
+        then only to records the run created."""
+        client = self.entity_clients.get(resource.item)
+        if client is None:
+            writes = self.options.may_write_other_resources or self.options.may_create_references
+            client = RelationClient(
+                self.options, self.client.base_url, self.ledger, template=resource.item, key=resource.key,
+                writes=writes,
+            )  # fmt: skip
+            self.entity_clients[resource.item] = client
+        return client
+
+    def close(self) -> None:
+        self.client.close()
+        for client in self.entity_clients.values():
+            client.close()
 
     def body(self, index: int = 0, /, **free: Any) -> dict[str, Any]:
         """A valid body on the pool's references, with the given free fields."""

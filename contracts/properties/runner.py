@@ -22,7 +22,16 @@ from hypothesis import strategies as st
 from contracts.catalog import CHECKS, PROPERTY
 from contracts.errors import NotApplicable, PropertyFailed, SuiteBug
 from contracts.properties.client import XML, NoAnswer
-from contracts.properties.context import Context
+from contracts.properties.context import Context, NotRun
+from contracts.properties.entities import (
+    ALL_RESOURCES,
+    EntityContext,
+    EntityProperty,
+    derived_names_follow,
+    entity_contexts,
+    follow_strategy,
+    foreign_person_refused,
+)
 from contracts.properties.lengths import field_lengths, text_fidelity
 from contracts.properties.lifecycle import default_entity, lifecycle, post_ids
 from contracts.properties.negotiation import accept_fallback, negotiation_answer, negotiation_body, text_json
@@ -134,6 +143,8 @@ PROPERTIES = (
     Property("failed_test_changes_nothing", failed_test_changes_nothing, _with_test, creates=True),
     Property("stale_patch_changes_nothing", stale_patch_changes_nothing, _with_comment, creates=True),
     Property("stale_delete_changes_nothing", stale_delete_changes_nothing, _filled, creates=True),
+    Property("foreign_person_refused", foreign_person_refused, None),
+    Property("derived_names_follow", derived_names_follow, follow_strategy, creates=True),
     Property("derived_fields", derived_fields, _body),
 )
 
@@ -172,11 +183,92 @@ def run_property(
             _run_hypothesis(
                 attempt, prop.strategy(ctx), max_examples=max_examples, seed=seed, seen=seen, name=prop.name
             )
+    except NotRun as exc:
+        outcome.reason, outcome.cases = str(exc), 0
     except NotApplicable as exc:
         outcome.applicable, outcome.reason = False, str(exc)
         outcome.cases = 0
     outcome.failures.extend(seen[:1])
     return outcome
+
+
+def run_entity_property(
+    ctx: Context, prop: EntityProperty, *, max_examples: int, seed: int, on_case: Callable[[], None]
+) -> CheckOutcome:
+    """Run one entity property on every resource with the shape for it, each to its first violation;
+    one outcome for all of them (the first violation, the cases summed)."""
+    info = CHECKS[prop.name]
+    outcome = CheckOutcome(name=prop.name, engine=PROPERTY, basis=info.basis)
+    contexts, skipped = entity_contexts(ctx)
+    names = ", ".join(ectx.name for ectx in contexts)
+    if ctx.options.read_only:
+        outcome.applicable, outcome.reason = False, "it writes, and --read-only sends only GET requests"
+        return outcome
+    if not contexts:
+        outcome.applicable = False
+        outcome.reason = "; ".join(skipped) or "the spec serves no resource besides the relation"
+        return outcome
+    if not ctx.options.may_write_other_resources:
+        outcome.reason = (
+            f"it creates and writes {names} records: against a URL only with {ALL_RESOURCES} (it works "
+            "only on records it creates, and deletes them at the end)"
+        )
+        return outcome
+    if prop.creates:
+        max_examples = min(max_examples, CREATING_EXAMPLES)
+    reasons: list[str] = list(skipped)
+    for ectx in contexts:
+        seen: list[Failure] = []
+        attempt = _entity_attempt(prop, ectx, outcome, seen, on_case)
+        judged = outcome.cases
+        try:
+            if prop.strategy is None:
+                with contextlib.suppress(PropertyFailed):
+                    attempt(None)
+            else:
+                _run_hypothesis(
+                    attempt, prop.strategy(ectx.resource), max_examples=max_examples, seed=seed, seen=seen,
+                    name=f"{prop.name} ({ectx.name})",
+                )  # fmt: skip
+        except NotApplicable as exc:
+            outcome.cases = judged
+            reasons.append(str(exc))
+        finally:
+            ectx.clean()
+        if seen:
+            outcome.failures.append(seen[0])
+            break
+    if outcome.cases == 0 and not outcome.failures:
+        outcome.applicable, outcome.reason = False, "; ".join(reasons)
+    elif reasons:
+        ctx.notes.append(f"{prop.name}: not judged where {'; '.join(reasons)}")
+    return outcome
+
+
+def _entity_attempt(
+    prop: EntityProperty,
+    ectx: EntityContext,
+    outcome: CheckOutcome,
+    seen: list[Failure],
+    on_case: Callable[[], None],
+) -> Callable[[Any], None]:
+    """One example of an entity property on one resource (as `run_property`'s `attempt`)."""
+
+    def attempt(drawn: Any) -> None:
+        if seen:
+            raise PropertyFailed(seen[0])
+        outcome.cases += 1
+        on_case()
+        try:
+            prop.check(ectx, drawn)
+        except PropertyFailed as exc:
+            seen.append(exc.failure)
+            raise
+        except NoAnswer as exc:
+            seen.append(Failure(prop.name, "the server gave no answer", "an HTTP answer", str(exc), exc.curl))
+            raise PropertyFailed(seen[0]) from exc
+
+    return attempt
 
 
 def _run_hypothesis(
