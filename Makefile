@@ -27,8 +27,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# The npm tools the tests run (Spectral, Prism, openapi-typescript, openapi-fetch, TypeScript), exact
-# versions from tools/package.json and its lock file, installed with `npm ci` into a local folder.
+# The npm tools the tests run (Spectral, Prism, openapi-typescript, openapi-fetch, TypeScript, and
+# swagger2openapi, which converts the vendor's Swagger 2.0 Sale for tests/mock/test_vendor_entity.py),
+# exact versions from tools/package.json and its lock file, installed with `npm ci` into a local folder.
 $(NODE_STAMP): tools/package.json tools/package-lock.json
 	mkdir -p $(NODE_DIR)
 	cp tools/package.json tools/package-lock.json $(NODE_DIR)/

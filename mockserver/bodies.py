@@ -10,6 +10,7 @@ anything is saved.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -24,6 +25,8 @@ from mockserver.validation import BodyValidator
 MISSING_BODY = "Entity to save is not in request body."
 FORM = "application/x-www-form-urlencoded"
 _INTEGER = re.compile(r"[+-]?[0-9]{1,20}")
+# A number as .NET's double.Parse reads it in the invariant culture; anything else stays text (400).
+_NUMBER = re.compile(r"[+-]?([0-9]{1,400}(\.[0-9]{0,400})?|\.[0-9]{1,400})([eE][+-]?[0-9]{1,5})?")
 
 
 def _finite(text: str) -> float:
@@ -236,6 +239,11 @@ class BodyReader:
                 if value.strip() == "":
                     continue  # a blank number is an absent one
                 out[name] = int(value) if _INTEGER.fullmatch(value.strip()) else value
+            elif kind == "number":
+                if value.strip() == "":
+                    continue  # a blank number is an absent one
+                number = float(value) if _NUMBER.fullmatch(value.strip()) else math.inf
+                out[name] = number if math.isfinite(number) else value
             elif kind == "boolean":
                 if value.strip() == "":
                     continue  # a blank flag is an absent one

@@ -13,6 +13,7 @@ unknown ones; .NET's XmlReader refuses both ("System does not support 'x' encodi
 from __future__ import annotations
 
 import codecs
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -104,6 +105,8 @@ def _local(tag: str) -> str:
 
 _XSI_NIL = f"{{{XSI}}}nil"
 _INTEGER = re.compile(r"[+-]?[0-9]+")
+# A number as .NET's double.Parse reads it in the invariant culture (no thousands separators).
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
 def _is_nil(element: Element) -> bool:
@@ -126,7 +129,13 @@ def _typed(element: Element, schema: Mapping[str, Any], field: str, problems: li
         return None
     if kind == "object" or "properties" in schema or "additionalProperties" in schema:
         return _object(element, schema, field, problems)
-    text = (element.text or "").strip() if kind in ("integer", "boolean") else (element.text or "")
+    text = (element.text or "").strip() if kind in ("integer", "number", "boolean") else (element.text or "")
+    if kind == "number":
+        number = float(text) if _NUMBER.fullmatch(text) else math.inf
+        if math.isfinite(number):
+            return number
+        problems.append(Violation(field, f"{text!r} is not a number"))
+        return None
     if kind == "integer":
         if _INTEGER.fullmatch(text):
             return int(text)

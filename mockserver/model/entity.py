@@ -21,6 +21,7 @@ COMPUTED = ("TableRight", "FieldProperties", "_Links")
 FULL_RIGHT = {"Mask": "FULL", "Reason": ""}
 _DOTNET_TYPES = {
     "int": "System.Int32",
+    "number": "System.Double",
     "str": "System.String",
     "date": "System.DateTime",
     "bool": "System.Boolean",
@@ -50,8 +51,8 @@ def parse_date(value: str) -> datetime | None:
 
 
 def _kind(schema: Mapping[str, Any]) -> str:
-    """int, str, date (a date-time string, or alternatives that are all strings), bool, enum (its
-    first value is the empty one), carrier or map."""
+    """int, number (a .NET double), str, date (a date-time string, or alternatives that are all
+    strings), bool, enum (its first value is the empty one), carrier or map."""
     branches = schema.get("anyOf")
     if branches and all(branch.get("type") == "string" for branch in branches):
         return "date"
@@ -61,6 +62,8 @@ def _kind(schema: Mapping[str, Any]) -> str:
         return "bool"
     if schema.get("type") == "integer":
         return "int"
+    if schema.get("type") == "number":
+        return "number"
     if schema.get("type") == "string":
         return "date" if schema.get("format") == "date-time" else "str"
     return "carrier" if "properties" in schema else "map"
@@ -119,7 +122,7 @@ class EntityModel:
         kind = self.kinds[name]
         if kind == "enum":
             return self.enums[name]
-        return {"int": 0, "str": "", "date": EMPTY_DATE, "bool": False}.get(kind)
+        return {"int": 0, "number": 0, "str": "", "date": EMPTY_DATE, "bool": False}.get(kind)
 
     def blank(self, entity_id: int) -> dict[str, Any]:
         """An entity with every property empty but its key: what a fixture is completed from."""

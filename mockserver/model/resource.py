@@ -142,6 +142,16 @@ def _declared(label: str, schema: Mapping[str, Any], spec: SpecModel) -> tuple[s
     return name, key, dict(server_set)
 
 
+def _same_entity(op: OperationModel, schema: Mapping[str, Any], *, blank: bool) -> bool:
+    """Whether `op` answers `schema`: the same one, or for GET /default one whose properties are
+    the same but for some the answer schema has and it leaves out (`_Links`)."""
+    answered = op.response_schema(200) or {}
+    if answered == schema:
+        return True
+    props, theirs = schema["properties"], answered.get("properties", {})
+    return blank and all(props.get(name) == sub for name, sub in theirs.items())
+
+
 def resources_of(spec: SpecModel) -> tuple[ResourceModel, ...]:
     """Every resource of the spec, in the order the spec lists them; SpecError when one cannot be served."""
     grouped: dict[str, dict[str, OperationModel]] = {}
@@ -150,17 +160,23 @@ def resources_of(spec: SpecModel) -> tuple[ResourceModel, ...]:
         grouped.setdefault(collection, {})[role] = op
     out = []
     for collection, operations in grouped.items():
-        answering = [op for role, op in operations.items() if role in ANSWERED]
+        # The stored entity's answer (GET, PUT, POST, PATCH) comes first: GET /default may answer
+        # the entity without its links (the vendor's Sale does), never another entity.
+        answering = sorted(
+            (op for role, op in operations.items() if role in ANSWERED),
+            key=lambda op: op is operations.get("default"),
+        )
         if not answering:
             first = next(iter(operations.values()))
             raise _unserved(first, f"{collection} has no operation answering its entity (GET, PUT or POST)")
         schema = answering[0].response_schema(200)
         assert schema is not None  # _role checked it
         for other in answering[1:]:
-            if other.response_schema(200) != schema:
+            if not _same_entity(other, schema, blank=other is operations.get("default")):
                 raise SpecError(
                     f"The spec's {other.label} answers another schema than {answering[0].label}; expected "
-                    f"one entity per resource. Make both answer the same schema. {FIX}"
+                    "one entity per resource (GET /default may leave out properties, as the entity "
+                    f"without its _Links). Make both answer the same schema. {FIX}"
                 )
         name, key, server_set = _declared(answering[0].label, schema, spec)
         writer = operations.get("replace") or operations.get("create")
