@@ -1,0 +1,139 @@
+"""The properties of every entity the spec serves, and of the relation's references to them.
+
+Each broken server (`tests.servers.entity_breaks`) is caught by the check meant for it, with options
+that pass the plain mock. Against a URL the suite writes only what it created, per entity: without
+--all-resources the entity properties are not run (naming it), without --create-references the
+rename property is not run (naming it), and nothing but GET reaches a contact or person; with them,
+every pre-existing Contact, Person and RelationDefinition reads as before and every record the run
+made is deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from contracts.catalog import CHECKS, PROPERTY
+from contracts.cli import parse_options
+from contracts.results import FAILED, NOT_RUN, PASSED, RunResult
+from contracts.suite import run_suite
+from mockserver import Settings, create_app
+from tests.contracts.conftest import QUICK
+from tests.servers.entity_breaks import ENTITY_BROKEN, EntityBroken
+from tests.servers.runner import serve
+
+AUTH = {"Authorization": "Basic dGplMDpUamUw"}
+ENTITY_CHECKS = (
+    "entity_round_trip",
+    "entity_replace",
+    "entity_idempotence",
+    "entity_select",
+    "entity_preconditions",
+    "entity_lifecycle",
+)
+REFERENCE_CHECKS = ("foreign_person_refused", "derived_names_follow")
+NEW = (*REFERENCE_CHECKS, *ENTITY_CHECKS, "entity_field_lengths")
+WRITE_ELSEWHERE = ("--all-resources", "--create-references")
+FIXTURES = {
+    "Contact": (381, 262, 380, 95),
+    "Person": (272, 492, 374, 979),
+    "RelationDefinition": (47, 77),
+}
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@pytest.fixture
+def served() -> Iterator[str]:
+    with serve(create_app(Settings(quiet=True, journal_size=100_000))) as url:
+        yield url
+
+
+def _run(url: str, *args: str) -> RunResult:
+    options, _ = parse_options(["--url", url, *QUICK, *args])
+    return run_suite(options)
+
+
+def _records(url: str) -> dict[str, Any]:
+    with httpx.Client(base_url=url, headers=AUTH, timeout=10) as client:
+        return {
+            f"{name}/{rid}": client.get(f"/api/v1/{name}/{rid}").json()
+            for name, ids in FIXTURES.items()
+            for rid in ids
+        }
+
+
+def _journal(url: str) -> list[dict[str, Any]]:
+    return list(httpx.get(f"{url}/__admin/requests", timeout=30).json()["Requests"])
+
+
+def test_the_new_checks_are_listed_as_properties() -> None:
+    for name in NEW:
+        assert CHECKS[name].engine == PROPERTY, name
+
+
+def test_the_mock_holds_every_new_check(served: str) -> None:
+    result = _run(served, "--checks", ",".join(NEW), *WRITE_ELSEWHERE)
+    statuses = {name: result.outcomes[name].status for name in NEW}
+    assert statuses == {**dict.fromkeys(NEW, PASSED), "entity_field_lengths": "not applicable"}, [
+        failure.title for failure in result.failures
+    ]
+
+
+@pytest.mark.parametrize("broken", ENTITY_BROKEN, ids=lambda broken: broken.name)
+def test_each_broken_server_is_caught_by_its_check(broken: EntityBroken) -> None:
+    with serve(broken.app()) as url:
+        result = _run(url, "--checks", broken.caught_by, *WRITE_ELSEWHERE)
+    outcome = result.outcomes[broken.caught_by]
+    assert outcome.status == FAILED, (broken.promise, outcome.status, outcome.reason)
+
+
+def test_against_a_url_without_the_options_nothing_but_get_reaches_another_resource(served: str) -> None:
+    before = _records(served)
+    result = _run(served, "--checks", ",".join(NEW))
+    for name in ENTITY_CHECKS:
+        outcome = result.outcomes[name]
+        assert outcome.status == NOT_RUN and "--all-resources" in str(outcome.reason), (name, outcome.reason)
+    rename = result.outcomes["derived_names_follow"]
+    assert rename.status == NOT_RUN and "--create-references" in str(rename.reason), rename.reason
+    # The foreign person needs no record of its own: the relation under test names two contacts.
+    assert result.outcomes["foreign_person_refused"].status == PASSED
+    elsewhere = [
+        entry
+        for entry in _journal(served)
+        if not str(entry["Path"]).lower().startswith(("/api/v1/relation", "/__admin"))
+        and str(entry["Method"]) in WRITES
+    ]
+    assert elsewhere == []
+    assert _records(served) == before
+
+
+def test_create_references_alone_runs_the_rename_but_not_the_entity_properties(served: str) -> None:
+    result = _run(served, "--checks", "derived_names_follow,entity_round_trip", "--create-references")
+    assert result.outcomes["derived_names_follow"].status == PASSED
+    assert result.outcomes["entity_round_trip"].status == NOT_RUN
+
+
+def test_a_run_leaves_every_fixture_as_it_was_and_deletes_what_it_made(served: str) -> None:
+    before = _records(served)
+    result = _run(served, "--checks", ",".join(NEW), *WRITE_ELSEWHERE)
+    assert _records(served) == before
+    made: dict[str, int] = {}
+    for entry in _journal(served):
+        path = str(entry["Path"]).rstrip("/").lower()
+        if entry["Method"] == "POST" and path in ("/api/v1/contact", "/api/v1/person"):
+            made[path] = made.get(path, 0) + (200 <= int(str(entry["Status"])) < 300)
+    assert made.get("/api/v1/contact") and made.get("/api/v1/person"), made
+    lines = [note for note in result.notes if note.startswith("records of another resource:")]
+    assert len(lines) == 2 and all("left behind" not in line for line in lines), lines
+    # Every id after the fixtures' (the mock hands them out one past the last) is gone again.
+    with httpx.Client(base_url=served, headers=AUTH, timeout=10) as client:
+        for path, first in (("/api/v1/contact", 382), ("/api/v1/person", 980)):
+            left = [
+                rid
+                for rid in range(first, first + made[path])
+                if client.get(f"{path}/{rid}").status_code != 404
+            ]
+            assert left == [], (path, left)
