@@ -1,4 +1,9 @@
-"""Data generated from a schema for `Prefer: dynamic=true`: valid, varied, reproducible by seed."""
+"""Data generated from a schema for `Prefer: dynamic=true`: valid, varied, reproducible by seed.
+
+Links point where the resource's own links do: `archive` is the absolute URL of its collection
+(`http://127.0.0.1:4010/api/v1/Sale`, from the request's host and the spec's path), and `key` its
+`x-primary-key`, so a generated entity's `_Links.Self` names the id it carries.
+"""
 
 from __future__ import annotations
 
@@ -37,7 +42,9 @@ _WORDS = [
 ]
 
 
-def generate(schema: Mapping[str, Any], rng: random.Random, name: str = "") -> Any:
+def generate(
+    schema: Mapping[str, Any], rng: random.Random, name: str = "", *, archive: str, key: str = ""
+) -> Any:
     """One value that the schema accepts. Nullable values are mostly present."""
     if "enum" in schema:
         return rng.choice([value for value in schema["enum"] if value is not None] or [None])
@@ -45,27 +52,39 @@ def generate(schema: Mapping[str, Any], rng: random.Random, name: str = "") -> A
     if branches:  # dates are alternatives of strings; other alternatives answer their first form
         if any(branch.get("format") == "date-time" for branch in branches):
             return _date(rng)
-        return generate(branches[0], rng, name)
+        return generate(branches[0], rng, name, archive=archive, key=key)
     kind = schema.get("type")
     if kind == "object" or "properties" in schema:
-        out = {key: generate(sub, rng, key) for key, sub in schema.get("properties", {}).items()}
+        props = schema.get("properties", {})
+        out = {prop: generate(sub, rng, prop, archive=archive, key=key) for prop, sub in props.items()}
         extra = schema.get("additionalProperties")
         if isinstance(extra, Mapping) and not out:
-            out = {rng.choice(_WORDS).title(): generate(extra, rng) for _ in range(rng.randint(1, 2))}
+            if name == "_Links" and extra.get("type") == "string":  # the entity's links, as it answers them
+                return {"Self": f"{archive}/{rng.randint(1, 9999)}", "Archive": archive}
+            keys = (rng.choice(_WORDS).title() for _ in range(rng.randint(1, 2)))
+            out = {word: generate(extra, rng, archive=archive, key=key) for word in keys}
+        links, entity_id = out.get("_Links"), out.get(key)
+        if isinstance(links, dict) and "Self" in links and isinstance(entity_id, int):
+            links["Self"] = f"{archive}/{entity_id}"
         return out
     if kind == "integer":
         low = max(int(schema.get("minimum", 0)), 0)
         return rng.randint(low, min(int(schema.get("maximum", 10_000)), low + 10_000))
+    if kind == "number":
+        return round(rng.uniform(0, 10_000), 2)
     if kind == "boolean":
         return rng.random() < 0.5
     if kind == "string":
         if schema.get("format") == "date-time" or "date" in name.lower():
             return _date(rng)
-        if "url" in name.lower() or name in ("Self", "Archive"):
-            return f"http://127.0.0.1/api/v1/Relation/{rng.randint(1, 9999)}"
+        if name == "Archive":
+            return archive
+        if "url" in name.lower() or name == "Self":
+            return f"{archive}/{rng.randint(1, 9999)}"
         return " ".join(rng.choice(_WORDS) for _ in range(rng.randint(1, 3))).title()
     if kind == "array":
-        return [generate(schema.get("items", {}), rng) for _ in range(rng.randint(1, 2))]
+        items = schema.get("items", {})
+        return [generate(items, rng, archive=archive, key=key) for _ in range(rng.randint(1, 2))]
     return rng.choice(_WORDS)
 
 

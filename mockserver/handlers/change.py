@@ -82,7 +82,7 @@ class ChangeHandlers:
             media = steps.negotiator.choose(accept)
             assert self.delete_op is not None  # bound only to the delete operation
             forced = steps.forced(
-                self.delete_op, preferences(headers.get("prefer"), request.query_params), media
+                request, self.delete_op, preferences(headers.get("prefer"), request.query_params), media
             )
             if forced is not None:
                 return forced

@@ -39,7 +39,7 @@ class ReadHandlers:
             media = steps.negotiator.choose(accept)
             assert self.read_op is not None  # bound only to the read operation
             forced = steps.forced(
-                self.read_op, preferences(headers.get("prefer"), request.query_params), media
+                request, self.read_op, preferences(headers.get("prefer"), request.query_params), media
             )
             if forced is not None:
                 return forced
@@ -71,7 +71,7 @@ class ReadHandlers:
             media = steps.negotiator.choose(accept)
             prefs = preferences(request.headers.get("prefer"), request.query_params)
             assert self.default_op is not None  # bound only to the default operation
-            forced = steps.forced(self.default_op, prefs, media)
+            forced = steps.forced(request, self.default_op, prefs, media)
             if forced is not None:
                 return forced
         except ApiError as error:

@@ -94,7 +94,7 @@ class Steps:
         )
         return f"{request.scope.get('scheme', 'http')}://{host}"
 
-    def forced(self, op: OperationModel, prefs: Preferences, media: str) -> Response | None:
+    def forced(self, request: Request, op: OperationModel, prefs: Preferences, media: str) -> Response | None:
         if not prefs.forced:
             return None
         status = prefs.code or op.success
@@ -115,7 +115,8 @@ class Steps:
         if documented and media not in documented:  # answer only in a media type the spec lists
             media = documented[0]
         if prefs.dynamic and schema is not None:
-            body = generate(schema, random.Random(prefs.seed))
+            archive = f"{self.base_url(request)}{self.resource.collection}"  # as its stored entities link
+            body = generate(schema, random.Random(prefs.seed), archive=archive, key=self.resource.key)
             return answer(status, body, media, root, headers)
         examples = op.examples(status)
         name = prefs.example or next(iter(examples), None)
@@ -183,7 +184,7 @@ class Steps:
         data = await request.body()
         prefs = preferences(headers.get("prefer"), request.query_params)
         body = read(content_type, data)
-        forced = self.forced(op, prefs, media)
+        forced = self.forced(request, op, prefs, media)
         return forced if forced is not None else Opened(caller, entity_id, media, body)
 
     def error(self, request: Request, error: ApiError) -> Response:

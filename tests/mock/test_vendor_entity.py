@@ -39,7 +39,7 @@ import yaml
 from contracts.cli import main as contracts_main
 from mockserver import Settings, create_app
 from mockserver.errors import SpecError
-from tests.livemock import mock_in_process, mock_in_thread
+from tests.livemock import IN_PROCESS_URL, mock_in_process, mock_in_thread
 from tests.proxy.conftest import answer_violations, proxy_in_thread, violations
 from tests.servers.asgi import Exchange, Reply, Rewrite
 from tests.servers.runner import serve
@@ -486,3 +486,27 @@ def test_a_default_answering_another_entity_still_stops_start_up(spec_path: Path
     with pytest.raises(SpecError) as raised:
         create_app(Settings(spec_path=path, quiet=True))
     assert str(raised.value).startswith(f"The spec's GET {SALE}/default answers another schema than")
+
+
+@pytest.mark.parametrize(("path", "key"), [(f"{SALE}/31", "SaleId"), ("/api/v1/Relation/918", "RelationId")])
+def test_a_dynamic_answer_links_into_its_own_resource(client: httpx.Client, path: str, key: str) -> None:
+    """`Prefer: dynamic=true` makes `_Links` as the resource's stored entities have them: the request's
+    host, the spec's collection path, and the generated id (mockserver/dynamic.py names no entity)."""
+    collection = path.rpartition("/")[0]
+    for seed in range(3):
+        answer = client.get(path, headers={"Prefer": f"dynamic=true, seed={seed}"})
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert body["_Links"] == {
+            "Self": f"{IN_PROCESS_URL}{collection}/{body[key]}",
+            "Archive": f"{IN_PROCESS_URL}{collection}",
+        }
+        if key == "SaleId":
+            assert isinstance(body["Amount"], float) and body["Status"] in (
+                "Open",
+                "Sold",
+                "Lost",
+                "Unknown",
+                "Stalled",
+                "SaintAll",
+            )
