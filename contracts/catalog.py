@@ -121,7 +121,7 @@ _CHECKS = (
     _prop("derived_names_follow", VENDOR, "a renamed contact's name shows in its relations, never echoed",
           "vendor: SourceContactName 'Name of the source contact' read from the referenced record; needs "
           "--create-references against a URL"),
-    _prop("entity_round_trip", VENDOR, "every other resource's PUT answer and GET carry the fields sent",
+    _prop("entity_stored_as_sent", VENDOR, "every other resource's PUT answer and GET carry the fields sent",
           "vendor PUT Contact/Person/{id} 'Updates the existing ...' with the entity (needs --all-resources "
           "against a URL)"),
     _prop("entity_replace", VENDOR, "another resource's fields a PUT leaves out or nulls become empty",
@@ -132,7 +132,7 @@ _CHECKS = (
           "vendor $select: 'Other fields are then nulled out to reduce payload size'"),
     _prop("entity_preconditions", VENDOR, "another resource's PUT with a stale If-Unmodified-Since: 412",
           "vendor PUT Contact/Person/{id} 412 'Update stopped because ... has changed since ...'"),
-    _prop("entity_field_lengths", VENDOR, "another resource's text up to FieldLength is stored; past it 4xx",
+    _prop("entity_text_lengths", VENDOR, "another resource's text up to FieldLength is stored; past it 4xx",
           "vendor: FieldProperties.<Field>.FieldLength; x-field-length in the spec"),
     _prop("entity_lifecycle", VENDOR, "another resource: POST 200, GET shows it, DELETE 2xx, then GET 404",
           "vendor POST 'Creates a new ...', DELETE 'Deletes the ...', GET 404 for an unknown id"),

@@ -260,9 +260,14 @@ class Resource:
         wanted = ("POST", "GET", "PUT", "DELETE")
         lacking = [method for method in wanted if method not in self.methods]
         if lacking:
-            return f"the spec gives {self.name} no {', '.join(lacking)}"
+            return f"the spec gives {self.name} no {', '.join(lacking)} (nothing is created there)"
         if not self.writable:
             return f"{self.name} has no field a client sets"
+        if "created-at" not in self.server_set.values():
+            return (
+                f"{self.name} declares no created-at (x-server-set): the suite could not prove a record "
+                "it created its own"
+            )
         return None
 
 

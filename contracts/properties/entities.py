@@ -226,8 +226,8 @@ def _op(ectx: EntityContext, method: str) -> str:
 # --- the properties of every resource -------------------------------------------------------------
 
 
-def entity_round_trip(ectx: EntityContext, drawn: dict[str, Any]) -> None:
-    check = "entity_round_trip"
+def entity_stored_as_sent(ectx: EntityContext, drawn: dict[str, Any]) -> None:
+    check = "entity_stored_as_sent"
     rid = ectx.ensure(check)
     put, answer = ectx.put(check, rid, ectx.body(rid, drawn))
     diffs = _diffs(ectx.resource, drawn, answer)
@@ -430,8 +430,8 @@ def entity_preconditions(ectx: EntityContext, drawn: tuple[dict[str, Any], dict[
         )
 
 
-def entity_field_lengths(ectx: EntityContext, _: None) -> None:
-    check = "entity_field_lengths"
+def entity_text_lengths(ectx: EntityContext, _: None) -> None:
+    check = "entity_text_lengths"
     resource = ectx.resource
     rid = ectx.ensure(check)
     read, entity = ectx.get(check, rid, what=f"GET of a {ectx.name} the run created")
@@ -560,12 +560,12 @@ class EntityProperty:
 
 
 ENTITY_PROPERTIES = (
-    EntityProperty("entity_round_trip", entity_round_trip, _values),
+    EntityProperty("entity_stored_as_sent", entity_stored_as_sent, _values),
     EntityProperty("entity_replace", entity_replace, _replace),
     EntityProperty("entity_idempotence", entity_idempotence, _values),
     EntityProperty("entity_select", entity_select, _select),
     EntityProperty("entity_preconditions", entity_preconditions, _two),
-    EntityProperty("entity_field_lengths", entity_field_lengths, None),
+    EntityProperty("entity_text_lengths", entity_text_lengths, None),
     EntityProperty("entity_lifecycle", entity_lifecycle, _values, creates=True),
 )
 

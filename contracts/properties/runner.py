@@ -216,7 +216,11 @@ def run_entity_property(
         return outcome
     if prop.creates:
         max_examples = min(max_examples, CREATING_EXAMPLES)
-    reasons: list[str] = list(skipped)
+    reasons: list[str] = []
+    for why in skipped:
+        note = f"the entity properties leave out a resource: {why}"
+        if note not in ctx.notes:
+            ctx.notes.append(note)
     for ectx in contexts:
         seen: list[Failure] = []
         attempt = _entity_attempt(prop, ectx, outcome, seen, on_case)
@@ -239,7 +243,7 @@ def run_entity_property(
             outcome.failures.append(seen[0])
             break
     if outcome.cases == 0 and not outcome.failures:
-        outcome.applicable, outcome.reason = False, "; ".join(reasons)
+        outcome.applicable, outcome.reason = False, "; ".join(reasons or skipped)
     elif reasons:
         ctx.notes.append(f"{prop.name}: not judged where {'; '.join(reasons)}")
     return outcome

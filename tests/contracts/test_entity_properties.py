@@ -27,7 +27,7 @@ from tests.servers.runner import serve
 
 AUTH = {"Authorization": "Basic dGplMDpUamUw"}
 ENTITY_CHECKS = (
-    "entity_round_trip",
+    "entity_stored_as_sent",
     "entity_replace",
     "entity_idempotence",
     "entity_select",
@@ -35,7 +35,7 @@ ENTITY_CHECKS = (
     "entity_lifecycle",
 )
 REFERENCE_CHECKS = ("foreign_person_refused", "derived_names_follow")
-NEW = (*REFERENCE_CHECKS, *ENTITY_CHECKS, "entity_field_lengths")
+NEW = (*REFERENCE_CHECKS, *ENTITY_CHECKS, "entity_text_lengths")
 WRITE_ELSEWHERE = ("--all-resources", "--create-references")
 FIXTURES = {
     "Contact": (381, 262, 380, 95),
@@ -77,7 +77,7 @@ def test_the_new_checks_are_listed_as_properties() -> None:
 def test_the_mock_holds_every_new_check(served: str) -> None:
     result = _run(served, "--checks", ",".join(NEW), *WRITE_ELSEWHERE)
     statuses = {name: result.outcomes[name].status for name in NEW}
-    assert statuses == {**dict.fromkeys(NEW, PASSED), "entity_field_lengths": "not applicable"}, [
+    assert statuses == {**dict.fromkeys(NEW, PASSED), "entity_text_lengths": "not applicable"}, [
         failure.title for failure in result.failures
     ]
 
@@ -111,9 +111,9 @@ def test_against_a_url_without_the_options_nothing_but_get_reaches_another_resou
 
 
 def test_create_references_alone_runs_the_rename_but_not_the_entity_properties(served: str) -> None:
-    result = _run(served, "--checks", "derived_names_follow,entity_round_trip", "--create-references")
+    result = _run(served, "--checks", "derived_names_follow,entity_stored_as_sent", "--create-references")
     assert result.outcomes["derived_names_follow"].status == PASSED
-    assert result.outcomes["entity_round_trip"].status == NOT_RUN
+    assert result.outcomes["entity_stored_as_sent"].status == NOT_RUN
 
 
 def test_a_run_leaves_every_fixture_as_it_was_and_deletes_what_it_made(served: str) -> None:
