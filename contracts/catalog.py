@@ -121,6 +121,8 @@ _CHECKS = (
     _prop("derived_names_follow", VENDOR, "a renamed contact's name shows in its relations, never echoed",
           "vendor: SourceContactName 'Name of the source contact' read from the referenced record; needs "
           "--create-references against a URL"),
+    _prop("entity_negotiation", VENDOR, "records the relation names read the same as XML and as JSON",
+          "vendor GET Contact/Person/RelationDefinition/{id}: produces JSON and XML (reads only)"),
     _prop("entity_stored_as_sent", VENDOR, "every other resource's PUT answer and GET carry the fields sent",
           "vendor PUT Contact/Person/{id} 'Updates the existing ...' with the entity (needs --all-resources "
           "against a URL)"),

@@ -34,7 +34,7 @@ from contracts.results import Failure
 from contracts.safety.interrupts import shielded
 from contracts.safety.references import SETTABLE
 from contracts.spec import BOOL, INT, TEXT, Resource
-from contracts.values import http_date, parse_instant, same_value, unselected
+from contracts.values import ABSENT, http_date, parse_instant, parse_xml, same_value, unselected, xml_matches
 
 ERROR_KEYS = ("ErrorType", "ErrorMessage")
 EMPTY = {INT: 0, TEXT: "", BOOL: False}
@@ -825,3 +825,78 @@ def _shape_problem(
         )
     except PropertyFailed as exc:
         soft.append(exc.failure)
+
+
+def known_records(ctx: Context) -> dict[str, list[int]]:
+    """Resource name -> ids of its records the run knows exist: the ones the relation under test and the
+    reference options name (`x-references` says which resource each reference field names)."""
+    references = ctx.declarations[1]
+    out: dict[str, list[int]] = {}
+    for links in ctx.pool.sets:
+        for name, value in links.body().items():
+            ref = references.get(name)
+            if isinstance(ref, Mapping) and isinstance(value, int) and value > 0:
+                ids = out.setdefault(str(ref.get("resource")), [])
+                if value not in ids:
+                    ids.append(value)
+    return out
+
+
+def entity_negotiation(ctx: Context, _: None) -> None:
+    """Reads only: each record of another resource the relation names, as XML and as JSON, holds the
+    same values (the spec's GET produces both)."""
+    check = "entity_negotiation"
+    known = known_records(ctx)
+    judged = 0
+    for resource in ctx.resources:
+        if "GET" not in resource.methods:
+            continue
+        client = ctx.entity_client(resource)
+        for rid in known.get(resource.name, [])[:2]:
+            read = client.get(rid)
+            reference = read.entity() if read.status == 200 else None
+            if reference is None:
+                continue
+            xml = client.get(rid, accept="application/xml")
+            where = f"GET {resource.item}"
+            if xml.status != 200 or "xml" not in xml.media_type:
+                fail(
+                    check,
+                    f"Accept: XML on a {resource.name} was not answered with XML",
+                    "200 and an XML content type",
+                    read,
+                    xml,
+                    operation=where,
+                )
+            try:
+                found = parse_xml(xml.response.content)[1]
+            except Exception as exc:  # defusedxml and ElementTree raise several unrelated types
+                fail(
+                    check,
+                    f"the XML answer of a {resource.name} does not parse",
+                    "well-formed XML",
+                    read,
+                    xml,
+                    seen=f"{type(exc).__name__}: {exc}",
+                    operation=where,
+                )
+            shape = resource.shape
+            problems = [
+                f"{name}: JSON {show(reference.get(name))}, XML {show(found.get(name, '(absent)'))}"
+                for name in shape.judged
+                if shape.kinds[name] in (INT, TEXT, BOOL)
+                and not xml_matches(shape.kinds[name], reference.get(name), found.get(name, ABSENT), shape)
+            ]
+            if problems:
+                fail(
+                    check,
+                    f"the XML answer of a {resource.name} holds other values than the JSON one",
+                    "the JSON values",
+                    read,
+                    xml,
+                    seen="; ".join(problems[:4]),
+                    operation=where,
+                )
+            judged += 1
+    if not judged:
+        raise NotApplicable("the relation under test names no record of another resource that a GET answers")

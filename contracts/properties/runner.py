@@ -29,6 +29,7 @@ from contracts.properties.entities import (
     EntityProperty,
     derived_names_follow,
     entity_contexts,
+    entity_negotiation,
     follow_strategy,
     foreign_person_refused,
 )
@@ -145,6 +146,7 @@ PROPERTIES = (
     Property("stale_delete_changes_nothing", stale_delete_changes_nothing, _filled, creates=True),
     Property("foreign_person_refused", foreign_person_refused, None),
     Property("derived_names_follow", derived_names_follow, follow_strategy, creates=True),
+    Property("entity_negotiation", entity_negotiation, None, writes=False),
     Property("derived_fields", derived_fields, _body),
 )
 

@@ -34,7 +34,7 @@ ENTITY_CHECKS = (
     "entity_preconditions",
     "entity_lifecycle",
 )
-REFERENCE_CHECKS = ("foreign_person_refused", "derived_names_follow")
+REFERENCE_CHECKS = ("foreign_person_refused", "derived_names_follow", "entity_negotiation")
 NEW = (*REFERENCE_CHECKS, *ENTITY_CHECKS, "entity_text_lengths")
 WRITE_ELSEWHERE = ("--all-resources", "--create-references")
 FIXTURES = {
@@ -98,8 +98,10 @@ def test_against_a_url_without_the_options_nothing_but_get_reaches_another_resou
         assert outcome.status == NOT_RUN and "--all-resources" in str(outcome.reason), (name, outcome.reason)
     rename = result.outcomes["derived_names_follow"]
     assert rename.status == NOT_RUN and "--create-references" in str(rename.reason), rename.reason
-    # The foreign person needs no record of its own: the relation under test names two contacts.
+    # The foreign person needs no record of its own (the relation under test names two contacts), and
+    # the XML of another resource is judged on the records the relation names, by reading them.
     assert result.outcomes["foreign_person_refused"].status == PASSED
+    assert result.outcomes["entity_negotiation"].status == PASSED
     elsewhere = [
         entry
         for entry in _journal(served)

@@ -101,8 +101,9 @@ PROPERTY_NAMES = (
     "negotiation_body", "field_lengths", "text_fidelity", "accept_fallback", "path_id_wins",
     "lifecycle", "default_entity", "post_ids", "patch_equals_put", "merge_equals_json_patch",
     "failed_test_changes_nothing", "stale_patch_changes_nothing", "stale_delete_changes_nothing",
-    "foreign_person_refused", "derived_names_follow", "entity_stored_as_sent", "entity_replace",
-    "entity_idempotence", "entity_select", "entity_preconditions", "entity_text_lengths", "entity_lifecycle",
+    "foreign_person_refused", "derived_names_follow", "entity_negotiation", "entity_stored_as_sent",
+    "entity_replace", "entity_idempotence", "entity_select", "entity_preconditions", "entity_text_lengths",
+    "entity_lifecycle",
 )  # fmt: skip
 SCHEMATHESIS_NAMES = (
     "not_a_server_error", "status_code_conformance", "content_type_conformance",

@@ -102,6 +102,13 @@ class ContactPutDrifts:
             _set(exchange, body)
 
 
+def contact_xml_differs(exchange: Exchange, reply: Reply) -> Reply:
+    """A Contact's XML answer holds another Name than its JSON one."""
+    if CONTACT.fullmatch(exchange.path) and reply.status == 200 and "xml" in reply.media_type:
+        reply.body = re.sub(rb"<Name>(.*?)</Name>", rb"<Name>\1 (xml)</Name>", reply.body, count=1)
+    return reply
+
+
 # --- the relation's references ----------------------------------------------------------------------
 
 
@@ -207,6 +214,8 @@ ENTITY_BROKEN = (
                  _build(on_request=contact_precondition_ignored), "entity_preconditions"),
     EntityBroken("contact_delete_keeps", "a deleted Contact is gone",
                  _build(on_request=contact_delete_keeps), "entity_lifecycle"),
+    EntityBroken("contact_xml_differs", "a Contact's XML answer holds its JSON values",
+                 _build(on_response=contact_xml_differs), "entity_negotiation"),
     EntityBroken("echoes_contact_names", "a relation's contact names are read from the contacts",
                  _build(EchoesNames), "derived_names_follow"),
     EntityBroken("names_frozen", "a renamed contact's name shows in its relations",
