@@ -26,10 +26,12 @@ from mockserver.errors import StartupError
 from mockserver.handlers.admin import TOKEN_HEADER, listens_on_loopback_only
 from mockserver.model.spec import read_yaml
 from mockserver.settings import ADMIN_SPEC, Settings
+from mockserver.storage.statefile import is_database_url
 
 _DEFAULTS = {f.name: f.default for f in fields(Settings)}
 _ENV_SETTINGS = "RELATION_MOCK_SETTINGS"
 ENV_ADMIN_TOKEN = "RELATION_MOCK_ADMIN_TOKEN"
+ENV_STATE = "RELATION_MOCK_STATE"
 _METHODS = ("get", "put", "post", "patch", "delete")
 _BACKLOG = 2048  # uvicorn's default
 # Options that only the mock uses, and the reason the proxy has no use for them.
@@ -123,7 +125,12 @@ def _parser(spec_path: Path) -> argparse.ArgumentParser:
     add("--host", help=default("address to listen on; any but loopback needs an admin token", "host"))
     add("--port", type=_port, help=default("port to listen on, 0 for a free one", "port"))
     add("--spec", type=Path, help=default("OpenAPI document to serve", "spec_path"))
-    add("--state", type=Path, help="SQLite file that keeps relations across restarts (default: in memory)")
+    add(
+        "--state",
+        help="SQLite file that keeps relations across restarts, or a PostgreSQL URL "
+        "(postgresql://user:password@host:5432/db) that replicas share (default: in memory; "
+        f"or ${ENV_STATE})",
+    )
     add("--fixtures", type=Path, help="JSON file of relations to start with (default: the spec's examples)")
     add(
         "--auth",
@@ -245,11 +252,14 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     def value(option: str, setting: str | None = None) -> Any:
         return given.get(option, _DEFAULTS[setting or option])
 
+    state = given.get("state") or (None if "proxy" in given else os.environ.get(ENV_STATE)) or None
+    database = state is not None and is_database_url(state)
     return Settings(
         host=value("host"),
         port=value("port"),
         spec_path=spec_path,
-        state_file=value("state", "state_file"),
+        state_file=Path(state) if state and not database else None,
+        state_url=state if database else None,
         fixtures_file=value("fixtures", "fixtures_file"),
         auth=auth != "off",
         auth_any=auth == "any",
@@ -392,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         if settings.workers > 1:
-            if settings.state_file is None:  # workers share state only through SQLite
+            if settings.state_file is None and settings.state_url is None:  # share state through SQLite
                 tmp = Path(tempfile.mkdtemp(prefix="relation-mock-")) / "state.sqlite3"
                 settings = replace(settings, state_file=tmp)
             create_app(settings)  # fail here, once, with a clear message, rather than in N workers

@@ -135,6 +135,10 @@ class _ByPathResolver(Resolver):
 
 
 def _open_store(settings: Settings, collections: list[Collection]) -> Store:
+    if settings.state_url:  # imported only here: psycopg is the shared store's alone
+        from mockserver.storage.postgres import PostgresStore
+
+        return PostgresStore(settings.state_url, collections)
     return SqliteStore(settings.state_file, collections) if settings.state_file else MemoryStore(collections)
 
 

@@ -64,8 +64,14 @@ class Journal:
 
     @classmethod
     def for_settings(cls, settings: Settings) -> Journal:
-        """In memory; with `--workers`, in the state file every worker opens. The process that
+        """In memory; in a PostgreSQL --state, shared by every replica; with `--workers`, in the state
+        file every worker opens. The process that
         starts the workers (it has no parent process of its own) empties it: a new run, a new journal."""
+        if settings.state_url:  # every replica's requests, in the shared database
+            from mockserver.storage.postgres import PostgresJournal
+
+            shared = PostgresJournal(settings.state_url, settings.journal_size)
+            return cls(settings.journal_size, settings.journal_body_bytes, shared)
         if settings.workers > 1 and settings.state_file is not None:
             fresh = multiprocessing.parent_process() is None
             storage = SqliteJournal(settings.state_file, settings.journal_size, fresh=fresh)

@@ -24,6 +24,9 @@ class Settings:
     spec_path: Path = DEFAULT_SPEC
     # SQLite file that keeps the store across restarts; None keeps it in memory.
     state_file: Path | None = None
+    # PostgreSQL URL (postgresql://user:password@host:5432/db) that any number of replicas share;
+    # it takes the place of state_file. Its password is never shown (mockserver.storage.postgres.masked).
+    state_url: str | None = None
     # JSON file of relations to start with (a list of entities, or {"id": entity}).
     fixtures_file: Path | None = None
     # Require credentials (Basic, SOTicket, Bearer or X-XSRF-TOKEN); off accepts anonymous calls.

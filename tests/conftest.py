@@ -14,7 +14,8 @@ together as one unit of work on one worker:
   generated client), found by `scope="module"` in the module or a conftest.py above it: that
   fixture is then made once, on one worker, not once per worker;
 - the tests that measure a process (RSS, timeouts, concurrency across seconds, SIGTERM and SIGKILL),
-  TIMED: one unit, so that no two of them run at the same time.
+  TIMED: one unit, so that no two of them run at the same time;
+- the tests of the PostgreSQL store (tests/postgres/): one unit, one real PostgreSQL server.
 
 The units are made here (`pytest_xdist_make_scheduler`) from each test's module path, not from
 `xdist_group` marks: pytest-xdist 3.8 reads those by rewriting node ids, which pytest 9.2 no longer
@@ -100,6 +101,8 @@ FIRST = (
     "tools/test_openapi_typescript.py",
 )
 TIMED_GROUP = "timed"
+# The tests of the PostgreSQL store share one real server (tests/postgres/conftest.py): one unit.
+POSTGRES = "postgres/"
 MODULE_FIXTURE = re.compile(r"@pytest\.fixture\([^)]*scope=\"module\"")
 
 
@@ -129,6 +132,8 @@ def unit_of_work(rootpath: Path, nodeid: str) -> str:
     module = path.relative_to(TESTS).as_posix() if path.is_relative_to(TESTS) else str(path)
     if module in TIMED:
         return TIMED_GROUP
+    if module.startswith(POSTGRES):
+        return POSTGRES
     if path.is_file() and _has_module_fixture(path):
         return module
     return nodeid
@@ -197,3 +202,19 @@ def _inet_only(original: Callable[..., Any], nodeid: str, method: str) -> Callab
         return original(self, *args, **kwargs)
 
     return guarded
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Says, at the end, how many PostgreSQL tests did not run for want of a server, and the fix."""
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if "PostgreSQL server binaries" in str(getattr(report, "longrepr", ""))
+    ]
+    if skipped:
+        terminalreporter.write_line(
+            f"{len(skipped)} PostgreSQL tests did not run: no PostgreSQL server was found; install Debian's "
+            "postgresql package (sudo apt-get install -y postgresql) and run make test again.",
+            yellow=True,
+            bold=True,
+        )

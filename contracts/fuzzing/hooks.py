@@ -53,6 +53,7 @@ from contracts.fuzzing.rules import (
     valid_as_text,
     webapi_not_found,
     with_namespace,
+    xml_names_collide,
 )
 from contracts.safety.custody import Answer
 from contracts.safety.references import ENV, ReferencePool
@@ -136,6 +137,8 @@ def filter_failure(
     raw = response.request.headers.get("If-Unmodified-Since")
     since = raw.decode("latin-1") if isinstance(raw, bytes) else raw
     if isinstance(failure, RejectedPositiveData):
+        if is_xml(case.media_type) and xml_names_collide(case.body):
+            return False  # the XML on the wire is not the valid body Schemathesis judged
         return not (failure.status_code == 412 and stale_precondition(since))
     if isinstance(failure, AcceptedNegativeData):
         if failure.status_code == 412 and stale_precondition(since) and _only_body_negative(case):

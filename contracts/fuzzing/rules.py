@@ -22,6 +22,10 @@ Findings set aside, each exactly for what it is for:
   (RFC 9110 13.2.1 lets a server judge preconditions before it reads the content);
 - invalid XML accepted, only when the body read back as XML text is valid after all (a number
   written where a string belongs is a valid string on the wire);
+- valid XML refused, only when two keys of one object were written as the same element name
+  (Schemathesis makes a key a valid XML name by replacing what XML does not allow with `_`, so `é`
+  and `ö` both become `<_>`): the body on the wire is not the valid one it judged
+  (`xml_names_collide`);
 - a 404 answered with ASP.NET Web API's own `{"Message": ...}` body, which the spec may not know.
 """
 
@@ -190,6 +194,24 @@ def _alphabetical(body: MutableMapping[str, Any]) -> None:
     for value in body.values():
         if isinstance(value, dict):
             _alphabetical(value)
+
+
+def xml_name(key: str) -> str:
+    """The element name Schemathesis writes for an object key (its `_sanitize_xml_name`)."""
+    if not key:
+        return "element"
+    name = re.sub(r"[^a-zA-Z0-9_\-.]", "_", unicodedata.normalize("NFKC", key).replace(":", "_"))
+    return name if name[0].isalpha() or name[0] == "_" else "x_" + name
+
+
+def xml_names_collide(value: Any) -> bool:
+    """Whether two keys of one object anywhere in `value` become the same XML element name."""
+    if isinstance(value, dict):
+        names = [xml_name(str(key)) for key in value]
+        return len(set(names)) < len(names) or any(xml_names_collide(item) for item in value.values())
+    if isinstance(value, list):
+        return any(xml_names_collide(item) for item in value)
+    return False
 
 
 def with_namespace(document: bytes, namespace: str) -> bytes:

@@ -52,3 +52,8 @@ def check_state_path(path: Path) -> None:
             f"is in a folder this process cannot write ({folder}), where SQLite keeps its -wal file",
             f"make the folder writable, or {PASS_ANOTHER} in another folder",
         )
+
+
+def is_database_url(text: str) -> bool:
+    """A --state that names a PostgreSQL database (mockserver.storage.postgres) rather than a SQLite file."""
+    return text.startswith(("postgresql://", "postgres://"))

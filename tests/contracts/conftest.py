@@ -10,8 +10,9 @@ from mockserver import Settings, create_app
 from tests.servers.realistic import realistic_app
 from tests.servers.runner import serve
 
-# Small and seeded: fast, and the same requests on every run.
-QUICK = ("--max-examples", "5", "--seed", "4242", "--quiet")
+# Small and seeded: fast, and the same requests on every run. One Schemathesis process per run: pytest
+# already runs a test per core, so a second one only adds its start-up (about 1 s of CPU per run).
+QUICK = ("--max-examples", "5", "--seed", "4242", "--quiet", "--workers", "1")
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,7 @@ from schemathesis.core.jsonschema import make_validator
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation import GenerationMode
 from schemathesis.openapi.checks import JsonSchemaError, RejectedPositiveData
+from schemathesis.transport.serialization import serialize_xml_with_schema
 
 from contracts.fuzzing import hooks as st_hooks
 from contracts.fuzzing.rules import (
@@ -210,6 +211,19 @@ def test_a_412_to_valid_data_is_set_aside_only_for_a_stale_precondition() -> Non
 
 def test_a_400_to_valid_xml_holding_null_is_not_set_aside() -> None:
     assert _kept(_rejected(400), _case("application/xml", {"Comment": None}), _response(400))
+
+
+def test_a_400_to_valid_xml_is_set_aside_only_when_two_keys_became_one_element_name() -> None:
+    # `é` and `ö` are both written `<_>`: the body on the wire holds a map key twice.
+    collided = {"FieldProperties": {"é": {"FieldLength": 1}, "ö": {"FieldLength": 2}}}
+    assert not _kept(_rejected(400), _case("application/xml", collided), _response(400))
+    # The same body as JSON, and XML whose names stay apart ("a" and "a_"), are findings.
+    assert _kept(_rejected(400), _case("application/json", collided), _response(400))
+    apart = {"FieldProperties": {"a": {"FieldLength": 1}, "a_": {"FieldLength": 2}}}
+    assert _kept(_rejected(400), _case("application/xml", apart), _response(400))
+    # Schemathesis's own serializer writes them as one name, as the rule assumes.
+    written = serialize_xml_with_schema(collided, {}, resource_name=None)["data"]
+    assert written.count(b"<_>") == 2, written
 
 
 def test_a_412_to_invalid_data_is_set_aside_only_when_the_body_was_the_invalid_part() -> None:
