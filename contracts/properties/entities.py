@@ -594,16 +594,34 @@ def entity_contexts(ctx: Context) -> tuple[list[EntityContext], list[str]]:
 
 @dataclass(frozen=True, slots=True)
 class Follow:
-    """A derived field of the relation that takes a field a client sets on a resource the suite can
-    create and delete: `SourceContactName` from `SourceContactId`'s Contact `Name`."""
+    """A derived field of the relation that shows fields a client sets on a resource the suite can
+    create and delete: `SourceContactName` from `SourceContactId`'s Contact `Name`, or
+    `SourcePersonName` from `SourcePersonId`'s Person `FullName`, itself joined from `Firstname`, ...
+    (the first of them is renamed, the others left empty)."""
 
     derived: str
     reference: str
     resource: Resource
     take: str
+    parts: tuple[str, ...]
     # Fields set to 0 so the derived field shows `take` (a swap's `when`) and the body stays valid
     # (references `within` this one: a person of the old contact).
     zeroed: tuple[str, ...]
+    # A record that must belong to what another reference names (a person to the relation's contact):
+    # (the relation's field naming the owner, the path of the record's own reference to it).
+    owner: tuple[str, str] | None = None
+
+    def values(self, name: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """The record's fields for `name`, with its owner as the relation `body` names it."""
+        out: dict[str, Any] = {self.parts[0]: name, **dict.fromkeys(self.parts[1:], "")}
+        if self.owner is not None:
+            field_name, path = self.owner
+            *carriers, leaf = path.split("/")
+            node = out
+            for carrier in carriers:
+                node = node.setdefault(carrier, {})
+            node[leaf] = body.get(field_name)
+        return out
 
 
 def follows(ctx: Context) -> list[Follow]:
@@ -616,10 +634,25 @@ def follows(ctx: Context) -> list[Follow]:
         source, take = rule.get("from"), rule.get("take")
         ref = references.get(source) if isinstance(source, str) else None
         resource = by_name.get(str((ref or {}).get("resource"))) if isinstance(ref, Mapping) else None
-        if resource is None or resource.missing() is not None or take not in resource.writable:
+        if not isinstance(ref, Mapping) or resource is None or resource.missing() is not None:
             continue
-        if resource.mandatory_references:
+        if resource.mandatory_references or not isinstance(take, str):
             continue
+        parts = _parts(resource, take)
+        if not parts:
+            continue
+        owner = None
+        within = ref.get("within")
+        if isinstance(within, str):
+            owned_by = (references.get(within) or {}).get("resource")
+            path = next(
+                (path for path, other in resource.references.items()
+                 if isinstance(other, Mapping) and other.get("resource") == owned_by),
+                None,
+            )  # fmt: skip
+            if path is None:
+                continue
+            owner = (within, path)
         zeroed = (
             [str(rule["swap"]["when"])]
             if isinstance(rule.get("swap"), Mapping) and "when" in rule["swap"]
@@ -630,8 +663,19 @@ def follows(ctx: Context) -> list[Follow]:
             for field_name, other in references.items()
             if isinstance(other, Mapping) and other.get("within") == source
         ]
-        out.append(Follow(name, str(source), resource, str(take), tuple(zeroed)))
+        out.append(Follow(name, str(source), resource, take, parts, tuple(zeroed), owner))
     return out
+
+
+def _parts(resource: Resource, take: str) -> tuple[str, ...]:
+    """The fields a client sets that make `take`: itself, or what it is joined from (`x-derived` join)."""
+    if take in resource.writable:
+        return (take,)
+    rule = resource.derived.get(take)
+    joined = rule.get("join") if isinstance(rule, Mapping) else None
+    if isinstance(joined, list) and joined and all(part in resource.writable for part in joined):
+        return tuple(str(part) for part in joined)
+    return ()
 
 
 def follow_strategy(ctx: Context) -> st.SearchStrategy[Any]:
@@ -651,15 +695,16 @@ def derived_names_follow(ctx: Context, drawn: tuple[Follow | None, tuple[str, st
             "create and delete (x-derived, x-references)"
         )
     if not ctx.options.may_create_references:
+        creating = " and ".join(dict.fromkeys(found.resource.name for found in follows(ctx)))
         raise NotRun(
-            f"it creates a {rule.resource.name} on the server: {CREATE_REFERENCES} (or "
-            f"{ALL_RESOURCES}) runs it"
+            f"it creates {creating} records on the server: {CREATE_REFERENCES} (or {ALL_RESOURCES}) runs it"
         )
     referenced = EntityContext(rule.resource, ctx.entity_client(rule.resource), ctx)
+    base = ctx.body(0)
     try:
         with Scratch(ctx, check) as scratch:
-            post, _, target = referenced.create(check, {rule.take: old})
-            body = {**ctx.body(0), rule.reference: target, **dict.fromkeys(rule.zeroed, 0), rule.derived: old}
+            post, _, target = referenced.create(check, rule.values(old, base))
+            body = {**base, rule.reference: target, **dict.fromkeys(rule.zeroed, 0), rule.derived: old}
             made, _, rid = scratch.create(body, post)
             seen = scratch.read(rid, (post, made))
             if seen is not None and not same_value(TEXT, seen[1].get(rule.derived), old):
@@ -673,7 +718,9 @@ def derived_names_follow(ctx: Context, drawn: tuple[Follow | None, tuple[str, st
                     seen=f"{rule.derived}={show(seen[1].get(rule.derived))}",
                     operation="GET /api/v1/Relation/{id}",
                 )
-            renamed, _ = referenced.put(check, target, referenced.body(target, {rule.take: new}), post, made)
+            renamed, _ = referenced.put(
+                check, target, referenced.body(target, rule.values(new, base)), post, made
+            )
             after = scratch.read(
                 rid, (post, made, renamed), what="GET of the relation after its record was renamed"
             )

@@ -141,6 +141,8 @@ class EchoesNames:
 class NamesFrozen:
     """A relation keeps the contact names it was first answered with: a rename never shows."""
 
+    names = NAMES
+
     def __init__(self) -> None:
         self.first: dict[str, dict[str, Any]] = {}
 
@@ -151,10 +153,18 @@ class NamesFrozen:
             return reply
         if "$select" in {key.lower() for key, _ in exchange.query}:
             return reply
-        names = self.first.setdefault(str(entity["RelationId"]), {name: entity.get(name) for name in NAMES})
+        names = self.first.setdefault(
+            str(entity["RelationId"]), {name: entity.get(name) for name in self.names}
+        )
         entity.update(names)
         reply.set_json(entity)
         return reply
+
+
+class PersonNamesFrozen(NamesFrozen):
+    """A relation keeps the person names it was first answered with: a renamed person never shows."""
+
+    names = ("SourcePersonName", "DestinationPersonName")
 
 
 def foreign_person_dropped(exchange: Exchange, reply: Reply) -> Exchange | None:
@@ -220,6 +230,8 @@ ENTITY_BROKEN = (
                  _build(EchoesNames), "derived_names_follow"),
     EntityBroken("names_frozen", "a renamed contact's name shows in its relations",
                  _build(NamesFrozen), "derived_names_follow"),
+    EntityBroken("person_names_frozen", "a renamed person's name shows in its relations",
+                 _build(PersonNamesFrozen), "derived_names_follow"),
     EntityBroken("foreign_person_accepted", "a person of another contact is refused",
                  _build(then=foreign_person_dropped, on_response=accepted_answer), "foreign_person_refused"),
 )  # fmt: skip
