@@ -40,6 +40,8 @@ ERROR_KEYS = ("ErrorType", "ErrorMessage")
 EMPTY = {INT: 0, TEXT: "", BOOL: False}
 _LETTERS = st.characters(categories=("L", "M", "N", "P", "S", "Zs"))
 TEXT_SIZE = 40
+# The first text of a record a property creates for itself (a tenant may refuse an empty name).
+SCRATCH_TEXT = "relation-harness contract run"
 ALL_RESOURCES = "--all-resources"
 CREATE_REFERENCES = "--create-references"
 
@@ -147,7 +149,7 @@ class EntityContext:
     def ensure(self, check: str) -> int:
         """The property's record, created at the first call."""
         if self.record is None:
-            first = {name: _empty(self.resource, name) for name in self.resource.writable}
+            first = {name: _initial(self.resource, name) for name in self.resource.writable}
             self.record = self.create(check, first)[2]
         return self.record
 
@@ -194,6 +196,13 @@ class EntityContext:
                 continue
         self.made.clear()
         self.record = None
+
+
+def _initial(resource: Resource, name: str) -> Any:
+    """A first value a real server accepts for a record of its own: text says whose it is."""
+    if resource.shape.kinds[name] == TEXT and not resource.enums.get(name):
+        return SCRATCH_TEXT[: resource.shape.lengths.get(name) or len(SCRATCH_TEXT)]
+    return _empty(resource, name)
 
 
 def _empty(resource: Resource, name: str) -> Any:
