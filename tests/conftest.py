@@ -66,6 +66,7 @@ FAST = frozenset(
         "mock/test_second_entity.py",
         "mock/test_select.py",
         "test_bench_script.py",
+        "test_deploy.py",
         "test_layout.py",
         "test_public_api.py",
         "test_spec.py",

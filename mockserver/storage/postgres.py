@@ -15,8 +15,10 @@ Every guarantee of the SQLite store holds across replicas on different hosts:
 
 Bodies are kept as JSON text, not `jsonb`: jsonb reorders keys, and the answers keep the vendor's
 field order. The URL's password is never shown: every message names the database by `masked(url)`.
-psycopg 3's synchronous API, not asyncpg, because the store's interface is synchronous (the memory
-store's atomic step relies on it) and one local round trip costs about 0.1 ms (bench/PROFILE.md).
+psycopg 3's synchronous API, not asyncpg: the store's interface is synchronous (the memory store's
+atomic step relies on it), and asyncpg is no faster at this work. `bench/postgres_drivers.py` (one
+store write: lock, read, upsert in a transaction) measured 291 us per write with psycopg and 290 us
+with asyncpg, 48 us and 62 us per read (medians of 5 x 2,000, local PostgreSQL 15, 2 cores).
 """
 
 from __future__ import annotations
