@@ -33,7 +33,8 @@ def psycopg_round(url: str) -> tuple[float, float]:
                 conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (1, i))
                 conn.execute("SELECT body FROM bench_entity WHERE kind = %s AND id = %s", ("R", i)).fetchone()
                 conn.execute(
-                    "INSERT INTO bench_entity VALUES (%s, %s, %s) ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body",
+                    "INSERT INTO bench_entity VALUES (%s, %s, %s) "
+                    "ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body",
                     ("R", i, BODY),
                 )
         writes = time.perf_counter() - started
@@ -55,7 +56,8 @@ async def _asyncpg_round(url: str) -> tuple[float, float]:
                 await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", 1, i)
                 await conn.fetchrow("SELECT body FROM bench_entity WHERE kind = $1 AND id = $2", "R", i)
                 await conn.execute(
-                    "INSERT INTO bench_entity VALUES ($1, $2, $3) ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body",
+                    "INSERT INTO bench_entity VALUES ($1, $2, $3) "
+                    "ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body",
                     "R", i, BODY,
                 )  # fmt: skip
         writes = time.perf_counter() - started
