@@ -25,7 +25,7 @@ import orjson
 
 from mockserver.proxy.exchange import Exchange, Outcome
 from mockserver.proxy.findings import RESPONSE, Finding
-from mockserver.proxy.values import FREE, Shape
+from mockserver.proxy.values import Shape
 
 MAX_BODIES = 1_000
 
@@ -73,7 +73,7 @@ class Accepted:
         patch = exchange.patch
         if patch is None or exchange.request_findings or not patch.operations:
             return []
-        if any(o.name not in FREE or o.member is not None for o in patch.operations):
+        if any(o.name not in self.shape.free or o.member is not None for o in patch.operations):
             return []
         spelt = [(o.op, o.name, o.value) for o in patch.operations]
         key = b"patch:" + orjson.dumps([patch.merge, spelt], option=orjson.OPT_SORT_KEYS)

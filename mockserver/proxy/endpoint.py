@@ -9,8 +9,10 @@ Per exchange `Proxy` refuses headers over 32 KiB (400, as the mock does) and a p
 could name another path upstream (404, `routing.escapes`), both before anything is forwarded; reads
 the body (413 over `--max-body`, counted as it arrives when chunked, so
 nothing too large is forwarded; 408 when it stalls), forwards it, checks request and answer
-(openapi-core, then the spec's worded promises: `promises`, `resource`, `history`), logs and
-journals what it found, records the relation (or forgets a deleted one) when `--record` is on,
+(openapi-core, then the spec's worded promises: `promises`, `resource`, `history`, each with the
+`Shape` of the resource the path belongs to, so every entity's exchanges are judged by what its
+declarations say), logs and journals what it found, records the entity (or forgets a deleted one)
+under its resource when `--record` is on,
 and answers with the upstream's answer plus `X-Contract-Violations` (and
 `X-Contract-Violations-Detail` when there are any), or a 502 naming them with
 `--fail-on-violation`.
@@ -23,6 +25,7 @@ import re
 import sys
 import time
 import traceback
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -33,6 +36,7 @@ from mockserver.errors import ApiError
 from mockserver.guard import MAX_HEADER_BYTES
 from mockserver.journal import NOTE
 from mockserver.model.entity import EntityModel
+from mockserver.model.resource import ResourceModel, resources_of
 from mockserver.model.spec import SpecModel
 from mockserver.negotiation import Negotiator, media_type
 from mockserver.protocol import http_date
@@ -89,17 +93,41 @@ class Timing:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Judge:
+    """The worded promises of one resource, with its shape (and its own memory across exchanges)."""
+
+    name: str  # the resource's name (`Relation`): what a recording files its entities under
+    collection: str  # its collection path, lower-cased
+    promises: Promises
+    resource: Resource
+    history: History
+
+    @classmethod
+    def of(cls, resource: ResourceModel) -> Judge:
+        shape = Shape.of(resource, EntityModel.of(resource))
+        return cls(
+            resource.name, resource.collection.lower(), Promises(shape), Resource(shape), History(shape)
+        )
+
+    def covers(self, template: str) -> bool:
+        lowered = template.lower()
+        return lowered == self.collection or lowered.startswith(self.collection + "/")
+
+
 class Proxy:
     def __init__(self, settings: Settings, spec: SpecModel, entity: EntityModel) -> None:
         assert settings.proxy_url is not None
         self.upstream = Upstream(settings.proxy_url, settings.upstream_timeout, settings.upstream_cacert)
         self.checker = shared_checker(spec)
-        shape = Shape.from_spec(spec.entity, entity)
-        self.promises = Promises(shape)
-        self.resource = Resource(shape)
-        self.history = History(shape)
+        resources = resources_of(spec)
+        # One judge per resource: every entity's exchanges are judged by its own declarations.
+        self.judged = tuple(Judge.of(resource) for resource in resources)
+        first = self.judged[0]
+        self.promises, self.resource, self.history = first.promises, first.resource, first.history
         self.log = ViolationLog(settings.journal_size)
-        self.recording = Recording(settings.record_file, entity) if settings.record_file else None
+        models = {resource.name: EntityModel.of(resource) for resource in resources}
+        self.recording = Recording(settings.record_file, models) if settings.record_file else None
         self.report_file = settings.report_file
         self.fail_on_violation = settings.fail_on_violation
         self.cors = settings.cors
@@ -109,14 +137,14 @@ class Proxy:
         self.timing = Timing()
         self.secrets = Secrets()
         self.routes = Routes(spec)
-        # The worded promises, the resource's and the history are written for one entity (its
-        # collection, lower-cased): another resource's exchanges are checked against the spec alone.
-        self.judged_collection = spec.put.path.rsplit("/{", 1)[0].lower()
+
+    def judge(self, template: str) -> Judge | None:
+        """The judge of the resource this path template belongs to (None: a path of no resource)."""
+        return next((judge for judge in self.judged if judge.covers(template)), None)
 
     def judges(self, template: str) -> bool:
-        """Whether the promises apply to exchanges on this path template (see `judged_collection`)."""
-        lowered = template.lower()
-        return lowered == self.judged_collection or lowered.startswith(self.judged_collection + "/")
+        """Whether worded promises apply to exchanges on this path template (every resource's do)."""
+        return self.judge(template) is not None
 
     def router(self, fallback: ASGIApp) -> ProxyRouter:
         """The ASGI app: the spec's paths through this proxy, the rest to `fallback`."""
@@ -135,6 +163,7 @@ class Proxy:
         """What the proxy keeps in memory, each with its cap: nothing grows past it."""
         return {
             "Relations": self.history.held(),
+            **{f"{judge.name}s": judge.history.held() for judge in self.judged[1:]},
             "Recorded": self.recording.held() if self.recording is not None else {"Count": 0, "Limit": 0},
             "Credentials": self.secrets.held(),
             "Violations": self.log.held(),
@@ -188,25 +217,25 @@ class Proxy:
         journal_id = note.get("Id") if isinstance(note, dict) else None
         exchange = self._exchange(method, params, query, text_headers, body)
         exchange.route = route.template
-        judged = self.judges(route.template)
-        if judged:
-            self.history.started(exchange)
+        judge = self.judge(route.template)
+        if judge is not None:
+            judge.history.started(exchange)
         try:
             answer = await self.upstream.send(
                 method, scope.get("raw_path") or scope["path"].encode(), query, headers, body
             )
         except ApiError as failure:
-            if judged:
-                self.history.finished(exchange)
+            if judge is not None:
+                judge.history.finished(exchange)
             if isinstance(note, dict):
                 note["Upstream"] = {"Url": self.upstream.url, "Error": failure.message}
             sys.stderr.write(f"relation-mock proxy: {method} {scope['path']}: {failure.message}\n")
             await send_error(send, failure, media)
             return
-        if judged:
-            self.history.finished(exchange)
+        if judge is not None:
+            judge.history.finished(exchange)
         self.secrets.saw_answer(scrub, answer.headers)
-        checked, entity = self._check(route, params, exchange, headers, body, answer, scrub, judged)
+        checked, entity = self._check(route, params, exchange, headers, body, answer, scrub, judge)
         findings = clean(checked, scrub)
         self.log.record(
             journal_id=journal_id, method=method, path=scope["path"], status=answer.status, findings=findings
@@ -220,8 +249,8 @@ class Proxy:
                 "Ms": round(answer.seconds * 1000, 2),
             }
             note["Violations"] = [as_dict(f) for f in findings]
-        if judged and self.recording is not None and not any(f.side == RESPONSE for f in findings):
-            self._record(exchange, answer.status, entity)
+        if judge is not None and self.recording is not None and not any(f.side == RESPONSE for f in findings):
+            self._record(judge.name, exchange, answer.status, entity)
         failing = [f for f in findings if f.side == RESPONSE]
         if self.fail_on_violation and failing:
             await send_error(send, violation_error(answer.status, failing), media, findings)
@@ -253,7 +282,7 @@ class Proxy:
         body: bytes,
         answer: Answer,
         scrub: Scrubber,
-        judged: bool = True,
+        judge: Judge | None,
     ) -> tuple[list[Finding], dict[str, Any] | None]:
         """Every finding on the exchange, and the answer's relation (credentials scrubbed), if any."""
         entity = None
@@ -293,10 +322,10 @@ class Proxy:
                 wall=datetime.now(UTC),
                 xml_namespace=self._answer_namespace(answer),
             )
-            if judged:
-                findings += self.promises.check(exchange, outcome)
-                findings += self.resource.check(exchange, outcome)
-                findings += self.history.check(exchange, outcome)
+            if judge is not None:
+                findings += judge.promises.check(exchange, outcome)
+                findings += judge.resource.check(exchange, outcome)
+                findings += judge.history.check(exchange, outcome)
             self.timing.exchanges += 1
             self.timing.openapi_core += checked - started
             self.timing.promises += time.perf_counter() - checked
@@ -324,8 +353,8 @@ class Proxy:
         value = self.checker.read_body(_header(answer, b"content-type") or "", answer.decoded, answer=True)
         return value if isinstance(value, dict) else None
 
-    def _record(self, exchange: Exchange, status: int, entity: dict[str, Any] | None) -> None:
-        """Whole relations the upstream answered are kept; one it deleted (or no longer has) goes."""
+    def _record(self, resource: str, exchange: Exchange, status: int, entity: dict[str, Any] | None) -> None:
+        """Whole entities the upstream answered are kept; one it deleted (or no longer has) goes."""
         assert self.recording is not None
         if exchange.is_default or any(
             name == "$select" or name.startswith("__") for name, _ in exchange.query
@@ -337,9 +366,9 @@ class Proxy:
             exchange.method in ("GET", "DELETE") and status == 404
         )
         if gone and exchange.relation_id is not None:
-            self.recording.forget(exchange.relation_id)
+            self.recording.forget(exchange.relation_id, resource)
         elif exchange.method in ("GET", "PUT", "POST", "PATCH") and entity is not None:
-            self.recording.offer(entity)
+            self.recording.offer(entity, resource)
 
 
 def _header(answer: Answer, name: bytes) -> str | None:

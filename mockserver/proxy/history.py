@@ -1,4 +1,6 @@
-"""Promises about a relation across exchanges, judged from what the proxy saw of it.
+"""Promises about an entity across exchanges, judged from what the proxy saw of it (one `History`
+per resource, with that resource's `Shape`: its key, its `updated-at` and `created-at` fields for
+UpdatedDate and CreatedDate; an entity without an `updated-at` field has no versions to compare).
 
 Each with its source (V: the vendor's documents, R: an RFC, O: our choice, written into the spec):
 - a PUT, PATCH or DELETE whose `If-Unmodified-Since` is older than an UpdatedDate an earlier
@@ -35,25 +37,26 @@ from mockserver.proxy.exchange import Exchange, Outcome
 from mockserver.proxy.findings import RESPONSE, Finding
 from mockserver.proxy.values import Shape, as_int, instant, second, show
 
-MAX_RELATIONS = 10_000
-STAMPS = ("UpdatedDate", "UpdatedBy")
-WRITES = ("PUT", "PATCH", "DELETE")  # the writes of a relation named in the path
+MAX_RELATIONS = 10_000  # entities remembered per resource
+WRITES = ("PUT", "PATCH", "DELETE")  # the writes of an entity named in the path
 
 
-def _moment(entity: Mapping[str, Any]) -> datetime | None:
-    """When the relation last changed: its UpdatedDate, or its CreatedDate while nobody has updated it
+def _moment(entity: Mapping[str, Any], shape: Shape) -> datetime | None:
+    """When the entity last changed: its UpdatedDate, or its CreatedDate while nobody has updated it
     (a real server may leave UpdatedDate empty on a new relation)."""
-    updated = instant(entity.get("UpdatedDate"))
+    if shape.updated is None:
+        return None
+    updated = instant(entity.get(shape.updated))
     if updated is not None and updated.year == 1:
-        return instant(entity.get("CreatedDate")) or updated
+        return instant(entity.get(shape.stamps.get("created-at", ""))) or updated
     return updated
 
 
-def _stamp(exchange: Exchange, outcome: Outcome) -> datetime | None:
+def _stamp(exchange: Exchange, outcome: Outcome, shape: Shape) -> datetime | None:
     """The answer's UpdatedDate (`_moment`), unless a `$select` may have replaced it by a default."""
     if outcome.entity is None or exchange.select:
         return None
-    return _moment(outcome.entity)
+    return _moment(outcome.entity, shape)
 
 
 @dataclass(slots=True)
@@ -83,6 +86,10 @@ class History:
         self.clock = clock
         self.relations: OrderedDict[int, Seen] = OrderedDict()
         self.accepted = Accepted(shape)
+        # A repeated PUT may differ in what the server stamps on every write, and only there.
+        self.stamps = tuple(
+            shape.stamps[role] for role in ("updated-at", "updated-by") if role in shape.stamps
+        )
 
     def held(self) -> dict[str, int]:
         """How many relations are remembered, and the most that will be."""
@@ -131,13 +138,19 @@ class History:
         if method == "PUT" and 200 <= status < 300:
             out += self._put(exchange, outcome, seen)
         elif method == "POST":
-            out += lifecycle.created(rid, handed_out=seen.handed_out, stored=seen.written is not None)
+            out += lifecycle.created(
+                rid,
+                handed_out=seen.handed_out,
+                stored=seen.written is not None,
+                key=self.shape.key,
+                noun=self.shape.name,
+            )
             out += self._saved(exchange, outcome, seen, self._complete(exchange), "POST")
             seen.handed_out = True
         elif method == "PATCH":
             clean = not seen.overlapped and seen.in_flight == 0
             if seen.deleted and clean:
-                out += lifecycle.after_delete(exchange, status, rid)
+                out += lifecycle.after_delete(exchange, status, rid, self.shape.name)
             known = seen.expected or seen.read
             if clean and known is not None and not seen.deleted:
                 out += lifecycle.patch_findings(exchange, status, entity, known, self.shape)
@@ -150,27 +163,26 @@ class History:
             seen.written = seen.expected = seen.read = seen.version = seen.last_put = None
         elif method == "GET":
             if seen.deleted and settled:
-                out += lifecycle.after_delete(exchange, status, rid)
+                out += lifecycle.after_delete(exchange, status, rid, self.shape.name)
             elif status == 404 and seen.written is not None and settled:
                 out.append(
                     self._finding(
-                        "persistence", "status", "answered 404 for a relation a write stored before"
+                        "persistence", "status", f"answered 404 for a {self.shape.name} a write stored before"
                     )
                 )
             elif status == 200 and entity is not None and not exchange.select:
                 out += self._get(exchange, entity, seen)
-        moment = _stamp(exchange, outcome)
+        moment = _stamp(exchange, outcome, self.shape)
         moment = moment or (outcome.last_modified if 200 <= status < 300 else None)
         if moment is not None and (seen.newest is None or moment > seen.newest):
             seen.newest, seen.newest_at = moment, self.clock()
         return out
 
-    @staticmethod
-    def _created_id(exchange: Exchange, outcome: Outcome) -> int | None:
+    def _created_id(self, exchange: Exchange, outcome: Outcome) -> int | None:
         """The id a POST answered 200 with (None when `$select` may have nulled it, or it is no id)."""
         if outcome.status != 200 or outcome.entity is None:
             return None
-        number = as_int(outcome.entity.get("RelationId"))
+        number = as_int(outcome.entity.get(self.shape.key))
         if not isinstance(number, int) or isinstance(number, bool) or number < 1:
             return None
         return number
@@ -222,7 +234,9 @@ class History:
             return out
         values = self.shape.values(entity)
         if last_put is not None and last_put[0] == exchange.fingerprint:
-            for name, (before, after) in self.shape.differences(last_put[1], values, skip=STAMPS).items():
+            for name, (before, after) in self.shape.differences(
+                last_put[1], values, skip=self.stamps
+            ).items():
                 out.append(
                     self._finding(
                         "idempotence",
@@ -241,7 +255,7 @@ class History:
         out: list[Finding] = []
         entity = outcome.entity
         clean = not seen.overlapped and seen.in_flight == 0
-        updated = _stamp(exchange, outcome) or outcome.last_modified
+        updated = _stamp(exchange, outcome, self.shape) or outcome.last_modified
         if (
             clean
             and label != "POST"
@@ -253,7 +267,7 @@ class History:
             out.append(
                 self._finding(
                     "clock",
-                    "body/UpdatedDate",
+                    f"body/{self.shape.updated or 'UpdatedDate'}",
                     f"is {updated.isoformat()} (not later than {seen.written.isoformat()}) for a "
                     f"{label} sent more than a second after the last write was answered: UpdatedDate is "
                     "the time of the write",
@@ -269,15 +283,16 @@ class History:
             return out
         if label != "PUT":
             seen.last_put = None
-        stamp = _moment(entity)
+        stamp = _moment(entity, self.shape)
         if stamp is not None:
             seen.version, seen.version_at = (stamp, self.shape.values(entity), label), self.clock()
         return out
 
     def _get(self, exchange: Exchange, entity: Mapping[str, Any], seen: Seen) -> list[Finding]:
-        updated = _moment(entity)
+        updated = _moment(entity, self.shape)
         if updated is None:
             return []
+        field = self.shape.updated or "UpdatedDate"
         values = self.shape.values(entity)
         out: list[Finding] = []
         settled = self._settled(exchange, seen)
@@ -285,8 +300,8 @@ class History:
             out.append(
                 self._finding(
                     "persistence",
-                    "body/UpdatedDate",
-                    f"is {entity.get('UpdatedDate')!r}, older than {seen.written.isoformat()} from "
+                    f"body/{field}",
+                    f"is {entity.get(field)!r}, older than {seen.written.isoformat()} from "
                     "a write answered before this GET: the write was not kept",
                 )
             )
@@ -310,8 +325,8 @@ class History:
                         "same-version",
                         f"body/{name}",
                         f"is {show(after)}, but {show(before)} in the {version[2]} answer with the "
-                        "same UpdatedDate "
-                        f"{entity.get('UpdatedDate')!r}",
+                        f"same {field} "
+                        f"{entity.get(field)!r}",
                     )
                 )
         if settled and (version is None or updated >= version[0]):

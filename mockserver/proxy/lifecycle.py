@@ -31,8 +31,8 @@ def _finding(check: str, location: str, message: str) -> Finding:
     return Finding(RESPONSE, check, location, message)
 
 
-def after_delete(exchange: Exchange, status: int, relation_id: int) -> list[Finding]:
-    """A GET or PATCH of a relation the proxy saw deleted (the caller knows it is settled)."""
+def after_delete(exchange: Exchange, status: int, relation_id: int, noun: str = "relation") -> list[Finding]:
+    """A GET or PATCH of an entity the proxy saw deleted (the caller knows it is settled)."""
     if status != 200:
         return []
     if exchange.method == "GET":
@@ -40,8 +40,8 @@ def after_delete(exchange: Exchange, status: int, relation_id: int) -> list[Find
             _finding(
                 "deleted",
                 "status",
-                f"answered 200 for relation {relation_id}, which a DELETE answered 2xx before: a deleted "
-                "relation is gone, and GET gives 404",
+                f"answered 200 for {noun} {relation_id}, which a DELETE answered 2xx before: a deleted "
+                f"{noun} is gone, and GET gives 404",
             )
         ]
     return [
@@ -54,13 +54,15 @@ def after_delete(exchange: Exchange, status: int, relation_id: int) -> list[Find
     ]
 
 
-def created(relation_id: int, *, handed_out: bool, stored: bool) -> list[Finding]:
-    """A POST answered 200 with this id: one an earlier POST handed out, or one of a stored relation."""
+def created(
+    relation_id: int, *, handed_out: bool, stored: bool, key: str = "RelationId", noun: str = "relation"
+) -> list[Finding]:
+    """A POST answered 200 with this id: one an earlier POST handed out, or one of a stored entity."""
     if handed_out:
         return [
             _finding(
                 "unique-ids",
-                "body/RelationId",
+                f"body/{key}",
                 f"is {relation_id}, an id an earlier POST handed out: ids are never handed out twice",
             )
         ]
@@ -68,9 +70,9 @@ def created(relation_id: int, *, handed_out: bool, stored: bool) -> list[Finding
         return [
             _finding(
                 "created-id",
-                "body/RelationId",
-                f"is {relation_id}, the id of a relation that exists (written through this proxy and not "
-                "deleted): POST creates a new relation",
+                f"body/{key}",
+                f"is {relation_id}, the id of a {noun} that exists (written through this proxy and not "
+                f"deleted): POST creates a new {noun}",
             )
         ]
     return []
@@ -96,9 +98,8 @@ def patch_findings(
                     f"test {operation.name} {show(operation.value)} (it held {show(values[operation.name])})"
                 )
         elif judged:
-            values[operation.name] = patched_values_one(
-                operation.op, operation.value, shape.kinds[operation.name]
-            )
+            removed = operation.op == "remove" or operation.value is None
+            values[operation.name] = shape.empty(operation.name) if removed else operation.value
     out = []
     if status == 200 and failed:
         out.append(
@@ -132,10 +133,3 @@ def patch_findings(
                 )
             )
     return out
-
-
-def patched_values_one(op: str, value: Any, kind: str) -> Any:
-    """The value an `add`, `replace` or `remove` leaves (null and remove: the empty value)."""
-    if op == "remove" or value is None:
-        return {"int": 0, "str": ""}[kind]
-    return value

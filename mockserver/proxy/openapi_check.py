@@ -44,6 +44,7 @@ from openapi_core.validation.schemas import (
 )
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from mockserver.model.resource import resources_of
 from mockserver.model.spec import SpecModel
 from mockserver.negotiation import media_type
 from mockserver.proxy.compiled import (
@@ -59,11 +60,30 @@ HOST = "http://proxy.invalid"
 CACHE_SIZE = 4096
 FORM = "application/x-www-form-urlencoded"
 _JSON_TYPES = ("application/json", "text/json", "application/json-patch+json", "application/merge-patch+json")
-_XML_ROOTS = {
-    "contactrelationentity": "ContactRelationEntityWithLinks",
-    "contactrelationentitywithlinks": "ContactRelationEntityWithLinks",
-    "error": "Error",
-}
+
+
+def _xml_roots(spec: SpecModel) -> dict[str, Mapping[str, Any]]:
+    """Lower-cased XML root -> the schema it carries: every resource's entity, by its `xml.name`
+    with or without `WithLinks` (a body or an answer), in the spec's order."""
+    roots: dict[str, Mapping[str, Any]] = {}
+    for resource in resources_of(spec):
+        name = resource.entity_name.lower()
+        roots.setdefault(name, resource.answer_schema)
+        roots.setdefault(f"{name}withlinks", resource.answer_schema)
+    return roots
+
+
+def _form_schema(spec: SpecModel) -> dict[str, Any]:
+    """One form schema for every operation (a media type has one reader): each property's type where
+    every resource's form that has it agrees, else none (its text is kept, and the schema judges it)."""
+    types: dict[str, set[Any]] = {}
+    for op in spec.operations:
+        form = op.request_content.get(FORM, {}).get("schema", {})
+        for name, sub in form.get("properties", {}).items():
+            types.setdefault(name, set()).add(sub.get("type"))
+    return {
+        "properties": {name: ({"type": next(iter(t))} if len(t) == 1 else {}) for name, t in types.items()}
+    }
 
 
 class _Request:
@@ -214,12 +234,11 @@ class TrafficChecker:
         path = SchemaPath.from_dict(document, resolved_cache_maxsize=4096)
         # The spec's own tests run the full openapi-spec-validator; at start-up it would cost ~0.3 s.
         self.openapi = OpenAPI(path, config=Config(spec_validator_cls=None))
-        form_schema = spec.put.request_content.get(FORM, {}).get("schema", {})
+        form_schema = _form_schema(spec)
         json_readers: dict[str, Any] = {media: _json for media in _JSON_TYPES}
-        answers = xml_reader({root: spec.schemas[name] for root, name in _XML_ROOTS.items()})
-        bodies = xml_reader(
-            {root: spec.schemas[name] for root, name in _XML_ROOTS.items() if name != "Error"}
-        )
+        roots = _xml_roots(spec)
+        answers = xml_reader({**roots, "error": spec.schemas["Error"]})
+        bodies = xml_reader(roots)
         self._readers = {
             **json_readers,
             "application/xml": bodies,

@@ -10,13 +10,20 @@ O: our choice, written into the spec):
 - no 406 (F: ASP.NET Web API answers an `Accept` that matches nothing in JSON); no 415 for a
   readable body in a content type the spec documents for the operation (V: PUT and POST consume
   all seven; O: PATCH the four JSON ones);
-- a 200 relation's RelationId is the path's (O); `$select` leaves every unselected field null (or a
-  value type's default) (V); a PUT or POST answer carries the settable values the body sent, and
-  empty ones for what it left out (V: PUT replaces the entity; POST answers the new entity);
-  SourceContactId and DestinationContactId are mandatory (V);
-- a PUT or PATCH answer's UpdatedDate is the time of the write (not ahead of the answer's `Date`,
-  not more than a minute behind it) and its UpdatedBy names the Basic user who wrote (V);
-- `Last-Modified` is the entity's UpdatedDate (CreatedDate for an entity never updated) (O, R).
+- a 200 entity's key (`x-primary-key`: RelationId, ContactId, ...) is the path's (O); `$select`
+  leaves every unselected field null (or a value type's default) (V); a PUT or POST answer carries
+  the settable values the body sent, and empty ones for what it left out (V: PUT replaces the
+  entity; POST answers the new entity); the request schema's `required` fields are mandatory
+  (V: Relation's SourceContactId and DestinationContactId);
+- a PUT or PATCH answer's `updated-at` field (UpdatedDate) is the time of the write (not ahead of
+  the answer's `Date`, not more than a minute behind it) and its `updated-by` (UpdatedBy) names the
+  Basic user who wrote (V);
+- `Last-Modified` is the entity's UpdatedDate (CreatedDate for an entity never updated) (O, R);
+- a field `x-derived` joins from the entity's own texts (a person's FullName) is those texts that
+  are not empty, joined by one space, whatever a body sent for it (O, from the vendor's "full name").
+
+Every resource of the spec is judged with its own `Shape` (its declarations); settable fields are
+those no `x-server-set` or `x-derived` names.
 
 The rest of the resource (POST, PATCH, DELETE, GET default) has promises of its own, in
 `resource`. Exchanges that use the mock's own switches (`Prefer`, `__code`...) are not judged.
@@ -27,11 +34,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mockserver.model.references import get_path
 from mockserver.protocol import http_date
 from mockserver.proxy.exchange import Exchange, Outcome
 from mockserver.proxy.findings import RESPONSE, Finding
 from mockserver.proxy.stamps import AHEAD, clock, written_by
-from mockserver.proxy.values import MANDATORY, Shape, instant, second, show
+from mockserver.proxy.values import Shape, instant, second, show
 
 _REFUSED = {
     "request-security": "401",
@@ -57,8 +65,9 @@ class Promises:
         entity = outcome.entity
         if outcome.status != 200 or entity is None or exchange.is_default:
             return out
-        got = entity.get("RelationId")
-        projected = bool(exchange.select) and self.shape.unselected("RelationId", got)
+        key = self.shape.key
+        got = entity.get(key)
+        projected = bool(exchange.select) and self.shape.unselected(key, got)
         if (
             got is not None
             and not projected
@@ -66,15 +75,18 @@ class Promises:
             and _as_id(got) != exchange.relation_id
         ):
             out.append(
-                _finding("path-id", "body/RelationId", f"is {got!r}; the path names {exchange.relation_id}")
+                _finding("path-id", f"body/{key}", f"is {got!r}; the path names {exchange.relation_id}")
             )
         if exchange.select:  # a projected answer: only the projection is judged
             return out + self._select(exchange.select, entity)
-        out += self._last_modified(entity, outcome)
+        out += self._last_modified(entity, outcome) + self._joined(entity)
         if exchange.method in ("PUT", "POST"):
             out += self._round_trip(exchange, entity)
-        if exchange.method in ("PUT", "PATCH"):
-            out += clock(entity, outcome, "UpdatedDate") + written_by(exchange, entity, "UpdatedBy")
+        updated, updated_by = self.shape.stamps.get("updated-at"), self.shape.stamps.get("updated-by")
+        if exchange.method in ("PUT", "PATCH") and updated is not None:
+            out += clock(entity, outcome, updated)
+        if exchange.method in ("PUT", "PATCH") and updated_by is not None:
+            out += written_by(exchange, entity, updated_by)
         return out
 
     def _statuses(self, exchange: Exchange, outcome: Outcome) -> list[Finding]:
@@ -224,11 +236,11 @@ class Promises:
                 if sent
                 else (
                     "replace",
-                    f"the {method} left it out or null, and {method} sends the whole relation",
+                    f"the {method} left it out or null, and {method} sends the whole {self.shape.name}",
                 )
             )
             out.append(_finding(check, f"body/{name}", f"is {show(got)}; expected {show(want)}: {why}"))
-        for name in MANDATORY:
+        for name in self.shape.mandatory:
             if name in expected and not expected[name]:
                 out.append(
                     _finding(
@@ -236,6 +248,25 @@ class Promises:
                         f"body/{name}",
                         f"a {exchange.method} without {name} (0, null or left out) was accepted; the "
                         "value is mandatory",
+                    )
+                )
+        return out
+
+    def _joined(self, entity: Mapping[str, Any]) -> list[Finding]:
+        """x-derived `join`: the server computes the field from the entity's own texts on every read."""
+        out = []
+        for name, parts in self.shape.joins.items():
+            texts = [get_path(entity, part.split("/")) for part in parts]
+            if name not in entity or not all(text is None or isinstance(text, str) for text in texts):
+                continue
+            want = " ".join(text for text in texts if text)
+            if (entity.get(name) or "") != want:
+                out.append(
+                    _finding(
+                        "derived",
+                        f"body/{name}",
+                        f"is {show(entity.get(name))}; the server computes it from {', '.join(parts)} "
+                        f"(the texts that are not empty, joined by a space): {show(want)}",
                     )
                 )
         return out
@@ -248,17 +279,21 @@ class Promises:
             return []
         if outcome.last_modified is None:
             return [_finding("last-modified", "header Last-Modified", f"{raw!r} is not an HTTP-date")]
-        updated = instant(entity.get("UpdatedDate"))
-        if updated is not None and updated.year == 1:
-            updated = instant(entity.get("CreatedDate"))
+        field = self.shape.updated
+        if field is None:
+            return []
+        updated = instant(entity.get(field))
+        created = self.shape.stamps.get("created-at")
+        if updated is not None and updated.year == 1 and created is not None:
+            updated = instant(entity.get(created))
         if updated is None or second(updated) == outcome.last_modified:
             return []
         return [
             _finding(
                 "last-modified",
                 "header Last-Modified",
-                f"is {raw!r}, but the relation's UpdatedDate is {entity.get('UpdatedDate')!r}: "
-                "Last-Modified is the entity's UpdatedDate as an HTTP-date",
+                f"is {raw!r}, but the {self.shape.name}'s {field} is {entity.get(field)!r}: "
+                f"Last-Modified is the entity's {field} as an HTTP-date",
             )
         ]
 

@@ -17,6 +17,10 @@ Each with its source (V: the vendor's documents, R: an RFC, O: our choice, writt
   `_Links` (V: its schema is ContactRelationEntity, which has no `_Links`). Other pre-filled
   values are the server's to choose.
 
+Each resource is judged with its own `Shape`: its key for RelationId, its `x-server-set` fields for
+CreatedDate, CreatedBy, UpdatedDate and UpdatedBy (a promise about a field it has none of is not
+judged).
+
 The cross-exchange promises of these operations (a deleted relation stays deleted, ids are never
 handed out twice, a failed `test` or a stale DELETE changes nothing) are `lifecycle`'s.
 """
@@ -30,8 +34,6 @@ from mockserver.proxy.exchange import Exchange, Outcome
 from mockserver.proxy.findings import RESPONSE, Finding
 from mockserver.proxy.stamps import clock, is_empty_date, written_by
 from mockserver.proxy.values import Shape, as_int, show
-
-_EMPTY = {"int": 0, "str": ""}
 
 
 def _finding(check: str, location: str, message: str) -> Finding:
@@ -47,9 +49,8 @@ def patched_values(exchange: Exchange, shape: Shape) -> dict[str, Any] | None:
     for operation in patch.operations:
         if operation.member is not None or operation.name not in shape.settable or operation.op == "test":
             continue
-        kind = shape.kinds[operation.name]
         removed = operation.op == "remove" or operation.value is None
-        out[operation.name] = _EMPTY[kind] if removed else operation.value
+        out[operation.name] = shape.empty(operation.name) if removed else operation.value
     return out
 
 
@@ -110,14 +111,14 @@ class Resource:
 
     def _default(self, entity: Mapping[str, Any]) -> list[Finding]:
         out = []
-        got = entity.get("RelationId")
+        key = self.shape.key
+        got = entity.get(key)
         if got is not None and as_int(got) != 0:
             out.append(
                 _finding(
                     "default-entity",
-                    "body/RelationId",
-                    f"is {show(got)}; the default entity is a new one, stored nowhere yet, so its "
-                    "RelationId is 0",
+                    f"body/{key}",
+                    f"is {show(got)}; the default entity is a new one, stored nowhere yet, so its {key} is 0",
                 )
             )
         if entity.get("_Links"):
@@ -133,15 +134,16 @@ class Resource:
 
     def _created(self, exchange: Exchange, outcome: Outcome, entity: Mapping[str, Any]) -> list[Finding]:
         out = []
-        got = entity.get("RelationId")
-        unselected = bool(exchange.select) and self.shape.unselected("RelationId", got)
+        key, noun, stamps = self.shape.key, self.shape.name, self.shape.stamps
+        got = entity.get(key)
+        unselected = bool(exchange.select) and self.shape.unselected(key, got)
         number = as_int(got)
         if not unselected and (not isinstance(number, int) or isinstance(number, bool) or number < 1):
             out.append(
                 _finding(
                     "created-id",
-                    "body/RelationId",
-                    f"is {show(got)}; POST answers the new relation with the id the server gave it",
+                    f"body/{key}",
+                    f"is {show(got)}; POST answers the new {noun} with the id the server gave it",
                 )
             )
         if exchange.select:
@@ -151,16 +153,18 @@ class Resource:
                 _finding(
                     "created-links",
                     "body/_Links",
-                    f"is {show(entity.get('_Links'))}; the POST answer is the new relation with its _Links "
-                    "(ContactRelationEntityWithLinks)",
+                    f"is {show(entity.get('_Links'))}; the POST answer is the new {noun} with its _Links",
                 )
             )
-        out += clock(entity, outcome, "CreatedDate") + written_by(exchange, entity, "CreatedBy")
-        if not is_empty_date(entity.get("UpdatedDate")):
-            out += clock(entity, outcome, "UpdatedDate")
-        who = entity.get("UpdatedBy")
+        if "created-at" in stamps:
+            out += clock(entity, outcome, stamps["created-at"])
+        if "created-by" in stamps:
+            out += written_by(exchange, entity, stamps["created-by"])
+        if "updated-at" in stamps and not is_empty_date(entity.get(stamps["updated-at"])):
+            out += clock(entity, outcome, stamps["updated-at"])
+        who = entity.get(stamps.get("updated-by", ""))
         if isinstance(who, Mapping) and as_int(who.get("AssociateId")) not in (0, None):
-            out += written_by(exchange, entity, "UpdatedBy")
+            out += written_by(exchange, entity, stamps["updated-by"])
         return out
 
     def _patched(self, exchange: Exchange, entity: Mapping[str, Any]) -> list[Finding]:

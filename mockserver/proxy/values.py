@@ -1,30 +1,33 @@
-"""Relation values as the contract means them, for the proxy's worded checks.
+"""Entity values as the contract means them, for the proxy's worded checks.
 
 Dates are instants (no offset means UTC; .NET's seven fractional digits allowed), `null` text is
-empty text, an empty carrier is no carrier. What a client sets (`SETTABLE`: the references and the
-free fields) is what a PUT must give back; names and texts are read by the server from the
-referenced records, so they are never expected to echo the body. A body's settable values are
-read as the real server reads them: what a body leaves out (or sends as null) is empty, and in
-XML an element that comes after a later one in alphabetical order is one a .NET
-DataContractSerializer may skip, so its value is not judged at all.
+empty text, an empty carrier is no carrier. What a client sets (`settable`: the references and the
+free fields) is what a PUT must give back; what the server sets or computes (`x-server-set`,
+`x-derived`) is never expected to echo the body. A body's settable values are read as the real
+server reads them: what a body leaves out (or sends as null) is empty, and in XML an element that
+comes after a later one in alphabetical order is one a .NET DataContractSerializer may skip, so its
+value is not judged at all.
+
+One `Shape` per resource, read from its declarations (`Shape.of`): its key (`x-primary-key`), its
+mandatory fields (the request schema's `required`), the fields the server stamps (`x-server-set`)
+and the settable ones (its stored value properties, but for those, the key and `x-derived` ones).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from mockserver.model.entity import COMPUTED, EntityModel, parse_date
+from mockserver.model.resource import ResourceModel
 
-# The vendor's docs: "Id of the source contact. The value is mandatory." (and of the destination)
-MANDATORY = ("SourceContactId", "DestinationContactId")
-REFERENCES = (*MANDATORY[:1], "SourcePersonId", MANDATORY[1], "DestinationPersonId", "RelationDefinitionId")
-FREE = ("Comment", "Reversed")
 UNJUDGED = frozenset({*COMPUTED, "ExtraFields", "CustomFields"})
 EMPTY_DATE = "0001-01-01T00:00:00"
-_EMPTY = {"int": 0, "str": ""}
+EMPTY = {"int": 0, "str": "", "number": 0, "bool": False, "date": EMPTY_DATE}
+SETTABLE_KINDS = frozenset({*EMPTY, "enum"})  # value properties (carriers and maps are not compared whole)
 _EMPTY_INSTANT = datetime(1, 1, 1, tzinfo=UTC)
 
 
@@ -63,16 +66,24 @@ def _blank_carrier(value: Any) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Shape:
-    """The entity's judged fields and kinds, from the spec (built once)."""
+    """One resource's judged fields and kinds, from the spec (built once)."""
 
-    kinds: Mapping[str, str]  # field -> int, str, date, bool, carrier, map
+    kinds: Mapping[str, str]  # field -> int, number, str, date, bool, enum, carrier, map
     members: Mapping[str, Mapping[str, str]]  # carrier -> member -> kind
     member_enums: Mapping[str, Any]  # carrier member -> first enum value (a .NET enum's default)
-    settable: tuple[str, ...]
+    settable: tuple[str, ...]  # what a client sets: its references first, then the rest in spec order
+    key: str = "RelationId"  # x-primary-key
+    mandatory: tuple[str, ...] = ()  # the request schema's `required`
+    free: tuple[str, ...] = ()  # settable fields that refer to no other entity
+    stamps: Mapping[str, str] = field(default_factory=dict)  # x-server-set: role -> field
+    name: str = "relation"  # how messages name one entity
+    enums: Mapping[str, Any] = field(default_factory=dict)  # enum field -> its empty (first) value
+    joins: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # x-derived `join`: field -> parts
 
     @classmethod
-    def from_spec(cls, entity_schema: Mapping[str, Any], entity: EntityModel) -> Shape:
-        props = entity_schema["properties"]
+    def of(cls, resource: ResourceModel, entity: EntityModel) -> Shape:
+        """The shape of one resource's entity, from its schema and its declarations."""
+        props = resource.answer_schema["properties"]
         kinds = {name: kind for name, kind in entity.kinds.items() if name not in UNJUDGED}
         members: dict[str, dict[str, str]] = {}
         enums: dict[str, Any] = {}
@@ -83,14 +94,43 @@ class Shape:
             for sub, schema in props[name].get("properties", {}).items():
                 if sub in UNJUDGED:
                     continue
-                members[name][sub] = {"integer": "int", "string": "str", "boolean": "bool"}.get(
-                    schema.get("type") or "", "str" if "enum" in schema else "other"
-                )
+                members[name][sub] = {
+                    "integer": "int",
+                    "number": "number",
+                    "string": "str",
+                    "boolean": "bool",
+                }.get(schema.get("type") or "", "str" if "enum" in schema else "other")
                 enum = [value for value in schema.get("enum", []) if value is not None]
                 if enum:
                     enums[sub] = enum[0]
-        settable = tuple(name for name in (*REFERENCES, *FREE) if kinds.get(name) in ("int", "str"))
-        return cls(kinds, members, enums, settable)
+        unset = {resource.key, *resource.server_set, *resource.links.derived_names}
+        values = [n for n in entity.stored if kinds.get(n) in SETTABLE_KINDS and n not in unset]
+        references = [ref.field for ref in resource.links.references if ref.field in values]
+        settable = (*references, *(name for name in values if name not in references))
+        required = resource.request_schema.get("required", [])
+        return cls(
+            kinds=kinds,
+            members=members,
+            member_enums=enums,
+            settable=settable,
+            key=resource.key,
+            mandatory=tuple(name for name in settable if name in required),
+            free=tuple(name for name in settable if name not in references),
+            stamps={role: prop for prop, role in resource.server_set.items()},
+            name=_noun(resource.name),
+            enums=dict(entity.enums),
+            joins={item.field: item.join for item in resource.links.derived if item.join},
+        )
+
+    @property
+    def updated(self) -> str | None:
+        """The field with the time of the last write (`UpdatedDate`), if the server sets one."""
+        return self.stamps.get("updated-at")
+
+    def empty(self, name: str) -> Any:
+        """The value a settable field has when a body leaves it out (or sends null)."""
+        kind = self.kinds[name]
+        return self.enums.get(name) if kind == "enum" else EMPTY.get(kind)
 
     def same(self, kind: str, left: Any, right: Any, name: str = "") -> bool:
         if kind == "str":
@@ -145,7 +185,7 @@ class Shape:
                 else:
                     last = key
         return {
-            name: (_EMPTY[self.kinds[name]] if body.get(name) is None else body.get(name))
+            name: (self.empty(name) if body.get(name) is None else body.get(name))
             for name in self.settable
             if name not in skipped
         }
@@ -155,8 +195,10 @@ class Shape:
         if value is None:
             return True
         kind = self.members.get(name, {}).get(member, "") if member else self.kinds.get(name, "")
-        if kind == "int":
+        if kind in ("int", "number"):
             return value == 0 and not isinstance(value, bool)
+        if kind == "enum" and member is None:
+            return bool(value == self.enums.get(name))
         if kind == "bool":
             return value is False
         if kind == "date":
@@ -165,3 +207,8 @@ class Shape:
         if member is not None and member in self.member_enums:
             return bool(value == self.member_enums[member])
         return False
+
+
+def _noun(resource: str) -> str:
+    """How a message names one entity of a resource: `relation`, `contact`, `relation definition`."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", resource).lower()

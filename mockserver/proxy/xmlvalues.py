@@ -7,8 +7,8 @@ null; `<Item Key="...">` for a map key) and the form the way the mock reads it (
 case; a blank number is an absent one). Unlike the mock's readers these never refuse a value: text
 that is no integer stays text, so the schema check names it with its place and what was expected.
 An element repeated in one object becomes a list of its values (which no property allows), so the
-schema check names it. The schema is chosen by the XML root element (`ContactRelationEntity...`,
-and for answers `Error`).
+schema check names it. The schema is chosen by the XML root element (any resource's `xml.name`,
+`ContactRelationEntity`, `ContactEntity`, ..., with or without `WithLinks`, and for answers `Error`).
 """
 
 from __future__ import annotations
@@ -127,6 +127,7 @@ def form_reader(schema: Mapping[str, Any]) -> Callable[..., Any]:
     props: Mapping[str, Any] = schema.get("properties", {})
     by_lower = {name.lower(): name for name in props}
     integers = {name for name, sub in props.items() if sub.get("type") == "integer"}
+    numbers = {name for name, sub in props.items() if sub.get("type") == "number"}
 
     def read(value: bytes, **parameters: str) -> dict[str, Any]:
         pairs = parse_qsl(value.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(value))
@@ -137,6 +138,10 @@ def form_reader(schema: Mapping[str, Any]) -> Callable[..., Any]:
                 if not text.strip():
                     continue  # a blank number is an absent one
                 out.setdefault(name, int(text) if _INTEGER.fullmatch(text) else text)
+            elif name in numbers:
+                if not text.strip():
+                    continue  # a blank number is an absent one
+                out.setdefault(name, float(text) if _NUMBER.fullmatch(text) else text)
             else:
                 out.setdefault(name, text)
         return out
