@@ -471,11 +471,41 @@ def test_the_proxy_passes_the_unbroken_sale_mock(spec_path: Path) -> None:
                 http.put(f"{SALE}/31", json={"Heading": "x"}, headers={"If-Unmodified-Since": STALE}),
                 http.post(SALE, json={"Heading": "new", "Amount": 5}),
                 http.get(f"{SALE}/default"),
+                http.get(f"{SALE}/31", headers={"Accept": "application/xml"}),
+                http.put(
+                    f"{SALE}/31",
+                    content="<SaleEntity><Heading>xml</Heading><Amount>2.5</Amount></SaleEntity>",
+                    headers={"Content-Type": "application/xml", "Accept": "text/xml"},
+                ),
+                http.put(
+                    f"{SALE}/31",
+                    content="Heading=form&Amount=7.25",
+                    headers={"Content-Type": "application/x-www-form-urlencoded"},
+                ),
                 http.delete(f"{SALE}/32"),
                 http.get(f"{SALE}/32"),
             ]
-        assert [a.status_code for a in answers] == [200, 200, 200, 412, 200, 200, 204, 404]
+        assert [a.status_code for a in answers] == [200, 200, 200, 412, 200, 200, 200, 200, 200, 204, 404]
         assert violations(proxy) == []
+
+
+def _other_sale_id(exchange: Exchange, reply: Reply) -> Reply:
+    """A server whose Sale PUT answers name another sale than the path's."""
+    body = reply.json()
+    if exchange.method == "PUT" and isinstance(body, dict) and "SaleId" in body:
+        body["SaleId"] += 1
+        reply.set_json(body)
+    return reply
+
+
+def test_the_proxy_judges_a_sale_by_its_declarations(spec_path: Path) -> None:
+    """The worded promises hold a Sale to its x-primary-key: a 200 answer's SaleId is the path's."""
+    broken = Rewrite(create_app(Settings(spec_path=spec_path, quiet=True)), on_response=_other_sale_id)
+    with serve(broken) as upstream, proxy_in_thread(upstream, spec_path=spec_path) as proxy:
+        put = httpx.put(f"{proxy}{SALE}/31", json={"Heading": "renamed"}, headers=AUTH, timeout=10)
+        assert put.status_code == 200 and put.json()["SaleId"] == 32
+        found = answer_violations(proxy)
+    assert ("path-id", "body/SaleId") in {(v["Check"], v["Location"]) for v in found}, found
 
 
 def test_a_default_answering_another_entity_still_stops_start_up(spec_path: Path, tmp_path: Path) -> None:
