@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import replicas
 import writes
 from facts import git_facts, machine_facts, versions
 from figures import Outcome
@@ -155,6 +156,13 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
         except RuntimeError as exc:  # BenchError included
             say(f"POST/PATCH rows: {exc}")
             return 2
+    replica_outcome = replicas.ReplicaOutcome(note="left out with --skip-replicas")
+    if not args.skip_replicas:
+        try:
+            replica_outcome = replicas.run(args, wrk, raw, body, headers, say)
+        except RuntimeError as exc:  # BenchError included
+            say(f"replica rows: {exc}")
+            return 2
     contracts = (
         ContractRun("skipped with --skip-contracts")
         if args.skip_contracts
@@ -172,6 +180,7 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
         consistency=consistency,
         proxy_listing=proxy_listing,
         write_outcome=write_outcome,
+        replica_outcome=replica_outcome,
         contracts=contracts,
         machine={
             **machine_facts(wrk, node),

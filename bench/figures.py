@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import replicas
 import writes
 from probes import Answer
 from servers import Server
@@ -49,6 +50,9 @@ class Outcome:
     wall_s: float
     proxy_listing: dict[str, Any] = field(default_factory=dict)  # the proxy's GET /__admin/violations
     write_outcome: writes.WriteOutcome = field(default_factory=writes.WriteOutcome)  # POST and PATCH rows
+    replica_outcome: replicas.ReplicaOutcome = field(
+        default_factory=replicas.ReplicaOutcome
+    )  # PostgreSQL rows
 
 
 def medians(rounds: list[Round], target: str, connections: int) -> dict[str, float]:

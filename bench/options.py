@@ -94,6 +94,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="POST/PATCH rows on fresh servers: post,patch (default), one of them, or none",
     )
     parser.add_argument("--skip-contracts", action="store_true", help="do not time `python -m contracts`")
+    parser.add_argument(
+        "--skip-replicas",
+        action="store_true",
+        help="leave out the PostgreSQL replica rows (bench/replicas.py)",
+    )
     parser.add_argument("--contracts-timeout", type=_positive_int, default=900, help="seconds (default 900)")
     parser.add_argument("--output", type=Path, default=BENCH / "RESULTS.md")
     parser.add_argument("--raw-dir", type=Path, default=BENCH / "raw", help="wrk output and server logs")

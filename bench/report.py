@@ -7,6 +7,7 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
+import replicas
 import writes
 from figures import Outcome, fmt, median, medians, ratio, row
 from paths import PATH, REPO
@@ -97,6 +98,8 @@ def render(out: Outcome) -> str:
     )
     add("")
     lines += writes.render(out.write_outcome, a.rounds, a.duration)
+    prism_p99 = medians(out.rounds, BASELINE, a.connections[0])["p99"] if has_prism else None
+    lines += replicas.render(out.replica_outcome, prism_p99, a.connections[0])
     if "proxy" in targets and PROXY_BASELINE in targets:
         lines += render_proxy(out, targets)
     lines += goals(out, targets, mocks, c32)

@@ -50,6 +50,9 @@ class Server:
     peak_total_kb: int = 0  # sampled sum of VmRSS over the process tree
     hwm_kb: dict[int, int] = field(default_factory=dict)  # VmHWM per process (kernel peak)
     shared: bool = False  # started once, stopped only by `halt()` (the proxies' upstream)
+    # Variables added to the environment (a secret such as RELATION_MOCK_STATE goes here, not in `cmd`,
+    # which the log shows).
+    env: dict[str, str] = field(default_factory=dict)
 
     def start(self, body: bytes, headers: dict[str, str], timeout: float = 60.0) -> None:
         if self.shared and self.proc is not None and self.proc.poll() is None:
@@ -68,6 +71,7 @@ class Server:
                 stdout=log,
                 stderr=log,
                 start_new_session=True,
+                env={**os.environ, **self.env},
             )
         deadline = started + timeout
         while True:
