@@ -7,6 +7,10 @@ relation this run created (its `Ledger`), or a PUT for the run's own relation (-
 anything else raises `UnsafeRequest` unsent. What an answer teaches about the run's relations
 goes to the ledger through `Custody` at once: a relation a GET showed (never the run's after that),
 how one of the run's relations reads after its write, one it deleted.
+
+A client of another resource (`template` `/api/v1/Contact/{id}`, `key` its id property) keeps the same
+rules for that resource's records, in the ledger under that template; it has no protected id, and one
+made with `writes=False` (the options let the run only read there) sends nothing but GET.
 """
 
 from __future__ import annotations

@@ -6,6 +6,11 @@ that draws its inputs, in the order they run (the derived fields last, so that t
 every answer the run has seen). Under --read-only a property that writes is not applicable; the
 ones that create relations run at most `CREATING_EXAMPLES` examples (each leaves a relation on the
 server until it is deleted again).
+
+The properties of the spec's other resources (`contracts.properties.entities.ENTITY_PROPERTIES`) run
+through `run_entity_property`: one outcome per property over every resource with the shape for it,
+"not run" against a URL without --all-resources (naming it), "not applicable" where no resource has
+the shape (each resource left out is named in a note).
 """
 
 from __future__ import annotations

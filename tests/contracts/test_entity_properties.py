@@ -139,3 +139,11 @@ def test_a_run_leaves_every_fixture_as_it_was_and_deletes_what_it_made(served: s
                 if client.get(f"{path}/{rid}").status_code != 404
             ]
             assert left == [], (path, left)
+
+
+def test_under_read_only_only_the_reading_entity_check_runs_and_nothing_is_written(served: str) -> None:
+    result = _run(served, "--checks", ",".join(NEW), "--read-only", *WRITE_ELSEWHERE)
+    assert result.outcomes["entity_negotiation"].status == PASSED
+    for name in (*ENTITY_CHECKS, "foreign_person_refused", "derived_names_follow"):
+        assert result.outcomes[name].status == "not applicable", name
+    assert {str(entry["Method"]) for entry in _journal(served)} <= {"GET"}
