@@ -22,7 +22,7 @@ from contracts.results import FAILED, NOT_RUN, PASSED, RunResult
 from contracts.suite import run_suite
 from mockserver import Settings, create_app
 from tests.contracts.conftest import QUICK
-from tests.servers.entity_breaks import ENTITY_BROKEN, EntityBroken
+from tests.servers.entity_breaks import ENTITY_BROKEN, EntityBroken, existing_contact_app
 from tests.servers.runner import serve
 
 AUTH = {"Authorization": "Basic dGplMDpUamUw"}
@@ -147,3 +147,18 @@ def test_under_read_only_only_the_reading_entity_check_runs_and_nothing_is_writt
     for name in (*ENTITY_CHECKS, "foreign_person_refused", "derived_names_follow"):
         assert result.outcomes[name].status == "not applicable", name
     assert {str(entry["Method"]) for entry in _journal(served)} <= {"GET"}
+
+
+def test_a_contact_post_answered_with_an_existing_contact_fails_and_that_contact_is_never_written() -> None:
+    with serve(existing_contact_app()) as url:
+        before = _records(url)
+        result = _run(url, "--checks", "entity_stored_as_sent,entity_lifecycle,derived_names_follow",
+                      *WRITE_ELSEWHERE)  # fmt: skip
+        assert _records(url) == before
+    for name in ("entity_stored_as_sent", "entity_lifecycle", "derived_names_follow"):
+        outcome = result.outcomes[name]
+        assert outcome.status == FAILED and "not a new one" in outcome.failures[0].title, (
+            name,
+            outcome.failures,
+        )
+    assert not any("left behind" in note for note in result.notes), result.notes

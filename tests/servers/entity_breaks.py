@@ -109,6 +109,17 @@ def contact_xml_differs(exchange: Exchange, reply: Reply) -> Reply:
     return reply
 
 
+def contact_post_answers_381(exchange: Exchange, reply: Reply) -> Exchange | None:
+    """A Contact POST (deduplicating, say) is answered with the customer's contact 381."""
+    if (
+        exchange.method == "POST"
+        and exchange.path.rstrip("/").lower() == "/api/v1/contact"
+        and reply.status == 200
+    ):
+        return internal(exchange, "GET", "/api/v1/Contact/381")
+    return None
+
+
 # --- the relation's references ----------------------------------------------------------------------
 
 
@@ -181,6 +192,11 @@ def foreign_person_dropped(exchange: Exchange, reply: Reply) -> Exchange | None:
 def accepted_answer(exchange: Exchange, reply: Reply) -> Reply:
     made = exchange.notes.get("then") or []
     return made[0] if made and made[0].status == 200 else reply
+
+
+def existing_contact_app() -> ASGIApp:
+    """The mock, with every Contact POST answered by contact 381 (which exists before the run)."""
+    return Rewrite(_mock(), then=contact_post_answers_381, on_response=accepted_answer)
 
 
 # --- the servers -------------------------------------------------------------------------------------
