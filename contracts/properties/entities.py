@@ -18,6 +18,7 @@ relation under test already has.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -828,7 +829,7 @@ def foreign_person_refused(ctx: Context, _: None) -> None:
                 *steps,
                 put,
             )
-        _shape_problem(check, put, person_field, steps, soft)
+        _shape_problem(check, put, person_field, person, steps, soft)
         after = ctx.read(check, (*steps, put), what="GET of the relation after the refused PUT")
         if before is not None and after is not None:
             changed = [
@@ -858,27 +859,27 @@ def foreign_person_refused(ctx: Context, _: None) -> None:
                     post,
                     operation="POST /api/v1/Relation",
                 )
-            _shape_problem(check, post, person_field, [], soft)
+            _shape_problem(check, post, person_field, person, [], soft)
     if soft:
         raise PropertyFailed(soft[0])
 
 
 def _shape_problem(
-    check: str, exchange: Exchange, name: str, steps: list[Exchange], soft: list[Failure]
+    check: str, exchange: Exchange, name: str, person: int, steps: list[Exchange], soft: list[Failure]
 ) -> None:
-    """A refusal not in the vendor's error shape: a finding of our choice, kept for the end."""
+    """A refusal not in the vendor's error shape, or not naming the person: a finding of our choice,
+    kept for the end (any 4xx status is accepted)."""
     body = exchange.json()
-    if isinstance(body, dict) and all(isinstance(body.get(key), str) for key in ERROR_KEYS):
+    if not isinstance(body, dict) or not all(isinstance(body.get(key), str) for key in ERROR_KEYS):
+        problem = (
+            "the refusal is not in the vendor's error shape (Error, ErrorType, ErrorMessage, ErrorSource)"
+        )
+    elif str(person) not in json.dumps(body, ensure_ascii=False):
+        problem = f"the refusal does not name the person {person} it refused"
+    else:
         return
     try:
-        fail(
-            check,
-            "the refusal is not in the vendor's error shape (Error, ErrorType, ErrorMessage, ErrorSource)",
-            f"a JSON error naming {name}",
-            *steps,
-            exchange,
-            basis=OURS,
-        )
+        fail(check, problem, f"a JSON error naming {name} and {person}", *steps, exchange, basis=OURS)
     except PropertyFailed as exc:
         soft.append(exc.failure)
 

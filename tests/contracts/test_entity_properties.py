@@ -18,11 +18,11 @@ import pytest
 
 from contracts.catalog import CHECKS, PROPERTY
 from contracts.cli import parse_options
-from contracts.results import FAILED, NOT_RUN, PASSED, RunResult
+from contracts.results import FAILED, NOT_RUN, PASSED, WARNED, RunResult
 from contracts.suite import run_suite
 from mockserver import Settings, create_app
 from tests.contracts.conftest import QUICK
-from tests.servers.entity_breaks import ENTITY_BROKEN, EntityBroken, existing_contact_app
+from tests.servers.entity_breaks import ENTITY_BROKEN, EntityBroken, existing_contact_app, plain_refusal_app
 from tests.servers.runner import serve
 
 AUTH = {"Authorization": "Basic dGplMDpUamUw"}
@@ -162,3 +162,31 @@ def test_a_contact_post_answered_with_an_existing_contact_fails_and_that_contact
             outcome.failures,
         )
     assert not any("left behind" in note for note in result.notes), result.notes
+
+
+def test_the_foreign_person_needs_another_contact_and_says_which_options_give_one(served: str) -> None:
+    # A relation between two people of one contact: the run knows no contact the person is not of.
+    body = {
+        "SourceContactId": 381,
+        "SourcePersonId": 272,
+        "DestinationContactId": 381,
+        "RelationDefinitionId": 47,
+    }
+    httpx.put(f"{served}/api/v1/Relation/5000", json=body, headers=AUTH, timeout=10).raise_for_status()
+    alone = _run(served, "--checks", "foreign_person_refused", "--relation-id", "5000").outcomes
+    assert alone["foreign_person_refused"].status == NOT_RUN
+    assert "--person-ids" in str(alone["foreign_person_refused"].reason)
+    given = _run(
+        served, "--checks", "foreign_person_refused", "--relation-id", "5000", "--contact-ids", "262"
+    )
+    assert given.outcomes["foreign_person_refused"].status == PASSED
+
+
+def test_any_4xx_refuses_a_foreign_person_and_the_error_shape_is_a_warning_of_our_choice() -> None:
+    with serve(plain_refusal_app()) as url:
+        tolerant = _run(url, "--checks", "foreign_person_refused").outcomes["foreign_person_refused"]
+        strict = _run(url, "--checks", "foreign_person_refused", "--strict").outcomes[
+            "foreign_person_refused"
+        ]
+    assert tolerant.status == WARNED and "error shape" in tolerant.failures[0].title, tolerant.failures
+    assert strict.status == FAILED

@@ -189,6 +189,17 @@ def foreign_person_dropped(exchange: Exchange, reply: Reply) -> Exchange | None:
     return request
 
 
+def foreign_person_plain_refusal(exchange: Exchange, reply: Reply) -> Reply:
+    """A person of another contact is refused with 422 and a line of text (not the vendor's shape)."""
+    if reply.status == 400 and b"does not belong" in reply.body and RELATION.fullmatch(exchange.path):
+        return Reply(422, [("content-type", "text/plain; charset=utf-8")], b"Unprocessable entity")
+    return reply
+
+
+def plain_refusal_app() -> ASGIApp:
+    return Rewrite(_mock(), on_response=foreign_person_plain_refusal)
+
+
 def accepted_answer(exchange: Exchange, reply: Reply) -> Reply:
     made = exchange.notes.get("then") or []
     return made[0] if made and made[0].status == 200 else reply
