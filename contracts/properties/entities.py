@@ -808,12 +808,73 @@ def foreign_person_refused(ctx: Context, _: None) -> None:
         for other in dict.fromkeys(contacts)
         if other != owner
     ]
-    if not found:
+    made: list[EntityContext] = []
+    try:
+        if not found:
+            found = [_make_foreign(ctx, check, pairs[0], owners, contacts, made)]
+        _refuse_foreign(ctx, check, pairs, *found[0])
+    finally:
+        for record in reversed(made):
+            record.clean()
+
+
+def _make_foreign(
+    ctx: Context,
+    check: str,
+    pair: tuple[str, str],
+    owners: Mapping[int, int],
+    contacts: list[int],
+    made: list[EntityContext],
+) -> tuple[int, int, int]:
+    """(person, its contact, another contact) from records it creates (only where the options allow):
+    a second contact beside a known person, or a person of a new contact beside a known contact."""
+    person_field, contact_field = pair
+    references = ctx.declarations[1]
+    by_name = {resource.name: resource for resource in ctx.resources}
+    contact_resource = by_name.get(str((references.get(contact_field) or {}).get("resource")))
+    person_resource = by_name.get(str((references.get(person_field) or {}).get("resource")))
+    usable = [
+        resource
+        for resource in (contact_resource, person_resource)
+        if resource is not None and resource.missing() is None and not resource.mandatory_references
+    ]
+    if not ctx.options.may_create_references or len(usable) < 2 or not contacts:
         raise NotRun(
             "it needs a person and a contact the person does not belong to, and the relation under test "
-            "names none: pass --person-ids CONTACT:PERSON and --contact-ids with another contact"
+            "names none: pass --person-ids CONTACT:PERSON and --contact-ids with another contact, or "
+            f"{CREATE_REFERENCES} to let it create them"
         )
-    person, owner, other = found[0]
+    assert contact_resource is not None and person_resource is not None
+    contact = EntityContext(contact_resource, ctx.entity_client(contact_resource), ctx)
+    made.append(contact)
+    new_contact = contact.create(
+        check, {name: _initial(contact_resource, name) for name in contact_resource.writable}
+    )[2]
+    if owners:
+        person, owner = next(iter(owners.items()))
+        return person, owner, new_contact
+    path = next(
+        (path for path, ref in person_resource.references.items()
+         if isinstance(ref, Mapping) and ref.get("resource") == contact_resource.name),
+        None,
+    )  # fmt: skip
+    if path is None:
+        raise NotApplicable(f"{person_resource.name} declares no reference to a {contact_resource.name}")
+    person_record = EntityContext(person_resource, ctx.entity_client(person_resource), ctx)
+    made.append(person_record)
+    values: dict[str, Any] = {name: _initial(person_resource, name) for name in person_resource.writable}
+    *carriers, leaf = path.split("/")
+    node = values
+    for carrier in carriers:
+        node = node.setdefault(carrier, {})
+    node[leaf] = new_contact
+    new_person = person_record.create(check, values)[2]
+    return new_person, new_contact, contacts[0]
+
+
+def _refuse_foreign(
+    ctx: Context, check: str, pairs: list[tuple[str, str]], person: int, owner: int, other: int
+) -> None:
     before = ctx.read(check, what="GET of the relation before the refused write")
     soft: list[Failure] = []
     steps: list[Exchange] = [before[0]] if before is not None else []

@@ -176,10 +176,32 @@ def test_the_foreign_person_needs_another_contact_and_says_which_options_give_on
     alone = _run(served, "--checks", "foreign_person_refused", "--relation-id", "5000").outcomes
     assert alone["foreign_person_refused"].status == NOT_RUN
     assert "--person-ids" in str(alone["foreign_person_refused"].reason)
+    assert "--create-references" in str(alone["foreign_person_refused"].reason)
     given = _run(
         served, "--checks", "foreign_person_refused", "--relation-id", "5000", "--contact-ids", "262"
     )
     assert given.outcomes["foreign_person_refused"].status == PASSED
+    # Asked to, it creates a second contact for the person it knows (and deletes it again).
+    created = _run(
+        served, "--checks", "foreign_person_refused", "--relation-id", "5000", "--create-references"
+    )
+    assert created.outcomes["foreign_person_refused"].status == PASSED
+    assert any("/api/v1/Contact/{id}: created 1 " in note and "deleted 1 " in note for note in created.notes)
+
+
+def test_without_any_person_it_creates_a_person_of_a_new_contact_when_asked_to(served: str) -> None:
+    body = {"SourceContactId": 381, "DestinationContactId": 262, "RelationDefinitionId": 47}
+    httpx.put(f"{served}/api/v1/Relation/5001", json=body, headers=AUTH, timeout=10).raise_for_status()
+    before = _records(served)
+    alone = _run(served, "--checks", "foreign_person_refused", "--relation-id", "5001").outcomes
+    assert alone["foreign_person_refused"].status == NOT_RUN
+    created = _run(
+        served, "--checks", "foreign_person_refused", "--relation-id", "5001", "--create-references"
+    )
+    assert created.outcomes["foreign_person_refused"].status == PASSED
+    lines = [note for note in created.notes if note.startswith("records of another resource:")]
+    assert len(lines) == 2 and all("created 1 " in line and "deleted 1 " in line for line in lines), lines
+    assert _records(served) == before
 
 
 def test_any_4xx_refuses_a_foreign_person_and_the_error_shape_is_a_warning_of_our_choice() -> None:
