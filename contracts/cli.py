@@ -110,7 +110,8 @@ def _other_operations() -> str:
         return ""
     return (
         "\n\nThe resources a relation refers to are read (against a URL never written, unless "
-        "--all-resources):\n\n" + "\n".join(lines)
+        "--all-resources; --create-references lets the properties create the contacts and persons "
+        "they need, and deletes them again):\n\n" + "\n".join(lines)
     )
 
 
@@ -159,8 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument(
         "--all-resources", action="store_true",
-        help="against a URL, let Schemathesis write to the spec's other resources too (contacts, persons, "
-        "...; what it creates is deleted at the end); without it they are only read",
+        help="against a URL, let Schemathesis and the entity properties write to the spec's other resources "
+        "too (contacts, persons, ...; what they create is deleted at the end, and only that is written); "
+        "without it they are only read",
     )  # fmt: skip
     parser.add_argument(
         "--create-references", action="store_true",

@@ -80,8 +80,9 @@ class Options:
     # Stop after this many findings (violations and warnings), as Schemathesis' and pytest's
     # --maxfail: the checks not reached are "not run". None: run everything.
     max_failures: int | None = None
-    # Against a URL Schemathesis only reads the spec's resources other than the relation; this lets
-    # it write to them too (what its POSTs create there is deleted at the end, as relations are).
+    # Against a URL Schemathesis and the properties only read the spec's resources other than the
+    # relation; this lets them write to them too (only to records their POSTs create there, deleted at
+    # the end as relations are). It implies `create_references`.
     all_resources: bool = False
     # Against a URL, let the properties create the contacts and persons they need (with POST; each is
     # deleted at the end like the run's relations). Without it (or --all-resources) a property that
