@@ -175,6 +175,24 @@ def _parser(spec_path: Path) -> argparse.ArgumentParser:
     )
     add("--journal-size", type=_at_least_one, help=default("requests kept in the journal", "journal_size"))
     add("--workers", type=_at_least_one, help=default("processes sharing one SQLite state file", "workers"))
+    slow = parser.add_argument_group(
+        "slow and failing on purpose (also per request: Prefer: delay=MS, fault=...)"
+    )
+    slow.add_argument(
+        "--latency",
+        metavar="SPEC",
+        help="every answer waits: 50ms, 20-200ms (uniform) or lognormal:median=80ms,p99=900ms",
+    )
+    slow.add_argument(
+        "--faults", metavar="LIST", help="faults drawn per request, e.g. 503:2%%,429:1%%,reset:0.5%% "
+        "(also empty, malformed, timeout)",
+    )  # fmt: skip
+    slow.add_argument(
+        "--fault-seed", type=int, metavar="N", help="seed of --latency and --faults draws (repeatable runs)"
+    )
+    slow.add_argument(
+        "--faults-on", metavar="METHODS", help="only these methods get --latency and --faults, e.g. PUT,PATCH"
+    )
     proxy = parser.add_argument_group("validating proxy (instead of the mock)")
     proxy.add_argument(
         "--proxy",
@@ -274,6 +292,10 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         max_buffered=value("max_buffered"),
         journal_size=value("journal_size"),
         workers=value("workers"),
+        latency=given.get("latency"),
+        faults=given.get("faults"),
+        fault_seed=given.get("fault_seed"),
+        faults_on=tuple(m.strip().upper() for m in (given.get("faults_on") or "").split(",") if m.strip()),
         proxy_url=value("proxy", "proxy_url"),
         upstream_timeout=value("upstream_timeout"),
         upstream_cacert=value("cacert", "upstream_cacert"),

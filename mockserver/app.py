@@ -36,6 +36,7 @@ from mockserver.auth import DEFAULT_USERS, AllowList, Authenticator
 from mockserver.caching import CacheHeadersMiddleware
 from mockserver.cors import CorsMiddleware
 from mockserver.errors import ApiError, SpecError, StartupError
+from mockserver.faults import FaultMiddleware, print_summary
 from mockserver.guard import HostCheckMiddleware, RequestGuardMiddleware
 from mockserver.handlers.admin import AdminDoor, AdminHandlers, listens_on_loopback_only
 from mockserver.handlers.engine import Engine
@@ -194,9 +195,13 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     counts = fixture_counts(collections)
     admin = AdminHandlers(store, journal, counts, proxy, door=AdminDoor(settings.admin_token))
 
+    state: dict[str, FaultMiddleware] = {}  # filled below, read when the mock stops
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[dict[str, Any]]:
         yield {"settings": settings}  # uvicorn hands it to each connection (mockserver.protocol's limits)
+        if "faults" in state:
+            print_summary(state["faults"])  # what was injected, counted (nothing when nothing was)
         journal.close()
         store.close()
         if proxy is not None:
@@ -260,6 +265,17 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         from mockserver.protocol import DateHeaderMiddleware
 
         outer = proxy.router(DateHeaderMiddleware(outer))
+    # Inside CORS (a browser sees an injected 503 as a 503) and outside the proxy's router (the upstream
+    # never sees a request faulted before forwarding).
+    outer = faults = FaultMiddleware(
+        outer,
+        engine.negotiator,
+        latency=settings.latency,
+        faults=settings.faults,
+        seed=settings.fault_seed,
+        methods=settings.faults_on,
+    )
+    state["faults"] = faults
     if settings.cors:
         outer = CorsMiddleware(outer, routes.methods)
     return RecorderMiddleware(

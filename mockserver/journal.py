@@ -131,6 +131,7 @@ class RecorderMiddleware:
             await self.app(scope, receive_and_keep, send_and_note)
         finally:
             elapsed = (time.perf_counter() - started) * 1000
+            status = note.get("Status", status)  # 0: a fault injected on the wire, no answer sent
             path = scope.get("path", "")
             if not path.startswith("/__admin/"):  # the mock's own calls are not traffic (as WireMock)
                 self.journal.append(

@@ -147,6 +147,9 @@ class VendorHttpToolsProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        # The connection itself, for the faults a request may ask for (mockserver.faults: reset, empty,
+        # malformed, timeout), which misbehave on the wire instead of answering.
+        self.scope["extensions"] = {"relation.transport": self.transport}  # type: ignore[dict-item]
         self._head_begun = True
         self._arm_head_timer()
 

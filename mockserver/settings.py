@@ -61,6 +61,15 @@ class Settings:
     # Body bytes kept per journal entry.
     journal_body_bytes: int = 16 * 1024
     workers: int = 1
+    # Slow and failing on purpose (mockserver.faults): every request waits this long (`50ms`,
+    # `20-200ms`, `lognormal:median=80ms,p99=900ms`); None waits for nothing.
+    latency: str | None = None
+    # Faults drawn per request (`503:2%,429:1%,reset:0.5%`); None injects none.
+    faults: str | None = None
+    # The seed of those draws: the same seed and the same requests, the same delays and faults.
+    fault_seed: int | None = None
+    # Only these methods get the global latency and faults (all when empty); /__admin never does.
+    faults_on: tuple[str, ...] = ()
     # --proxy: forward the spec's paths to this base URL (e.g. https://host/Cust12345) and check the
     # traffic against the spec instead of mocking; None serves the mock.
     proxy_url: str | None = None

@@ -83,6 +83,7 @@ FAST_EXCEPT = (
 # Tests whose assertions are about time or memory of a process: one unit of work, never two at once.
 TIMED = frozenset(
     {
+        "mock/test_faults.py",
         "reliability/test_concurrency.py",
         "reliability/test_resource_concurrency.py",
         "reliability/test_durability.py",

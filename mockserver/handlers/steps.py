@@ -36,6 +36,7 @@ INT32 = (-(2**31), 2**31 - 1)
 # The headers the spec documents for a status, sent with it when Prefer forces it.
 FORCED_HEADERS = {
     401: {"WWW-Authenticate": WWW_AUTHENTICATE},
+    429: {"Retry-After": str(RETRY_AFTER_SECONDS)},
     503: {"Retry-After": str(RETRY_AFTER_SECONDS)},
 }
 IMPLEMENTATION = "SuperOffice.Services.Implementation"
