@@ -191,6 +191,11 @@ def _parser(spec_path: Path) -> argparse.ArgumentParser:
         "--fault-seed", type=int, metavar="N", help="seed of --latency and --faults draws (repeatable runs)"
     )
     slow.add_argument(
+        "--rate-limit",
+        metavar="RATE",
+        help="per credential (per address without one): 10/s or 600/min; past it, 429",
+    )
+    slow.add_argument(
         "--faults-on", metavar="METHODS", help="only these methods get --latency and --faults, e.g. PUT,PATCH"
     )
     proxy = parser.add_argument_group("validating proxy (instead of the mock)")
@@ -295,6 +300,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         latency=given.get("latency"),
         faults=given.get("faults"),
         fault_seed=given.get("fault_seed"),
+        rate_limit=given.get("rate_limit"),
         faults_on=tuple(m.strip().upper() for m in (given.get("faults_on") or "").split(",") if m.strip()),
         proxy_url=value("proxy", "proxy_url"),
         upstream_timeout=value("upstream_timeout"),

@@ -274,6 +274,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         faults=settings.faults,
         seed=settings.fault_seed,
         methods=settings.faults_on,
+        rate_limit=settings.rate_limit,
     )
     state["faults"] = faults
     if settings.cors:

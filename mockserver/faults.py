@@ -7,6 +7,8 @@ chunked answer cut short, or no answer until the client gives up. Globally (opti
 (`50ms`, `20-200ms` uniform, `lognormal:median=80ms,p99=900ms`), `--faults 503:2%,429:1%,reset:0.5%`
 drawn per request from `--fault-seed` (the same seed and the same requests, the same faults), both
 limited to some methods by `--faults-on`. A request's own switch wins over the global draw.
+`--rate-limit 10/s` answers 429 with Retry-After past that rate, counted per credential (per client
+address without one), as a tenant's limits do (`RateLimiter`).
 
 Every injection happens before the request reaches the mock (or, under `--proxy`, the upstream), so a
 faulted write writes nothing and the upstream never sees it; a delay adds to the upstream's own time.
@@ -24,6 +26,7 @@ import re
 import socket
 import struct
 import sys
+import time
 from collections import Counter
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -126,6 +129,41 @@ def parse_faults(text: str) -> tuple[tuple[str, float], ...]:
     return tuple(out)
 
 
+class RateLimiter:
+    """`--rate-limit 10/s` (or `/min`): a token bucket per caller, as a tenant limits its callers.
+
+    The caller is its credential (a hash of the Authorization header, never the header itself), or
+    its address when it sends none (`--auth off`). A request beyond the rate is answered 429 with
+    Retry-After: the whole seconds until the bucket holds a token again."""
+
+    def __init__(self, text: str) -> None:
+        found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|second|m|min|minute)\s*", text)
+        if not found or float(found[1]) <= 0:
+            raise FaultSpecError(
+                f"--rate-limit received {text!r}; expected requests per second or minute, such as 10/s or "
+                "600/min. Fix the value."
+            )
+        self.rate = float(found[1]) / (1 if found[2].startswith("s") else 60)  # tokens per second
+        self.burst = max(1.0, self.rate)  # a second's worth may come at once
+        self.buckets: dict[int, tuple[float, float]] = {}  # caller -> (tokens, when)
+
+    def wait(self, scope: Scope) -> float:
+        """0 when the request may pass (a token is taken), else the seconds until one is there."""
+        auth = next((value for name, value in scope["headers"] if name == b"authorization"), None)
+        caller = hash(auth) if auth is not None else hash(str((scope.get("client") or ("?",))[0]))
+        now = time.monotonic()
+        tokens, when = self.buckets.get(caller, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - when) * self.rate)
+        if tokens >= 1:
+            self.buckets[caller] = (tokens - 1, now)
+            return 0.0
+        self.buckets[caller] = (tokens, now)
+        if len(self.buckets) > 100_000:  # bounded: forget the callers idle longest
+            for stale in sorted(self.buckets, key=lambda key: self.buckets[key][1])[:50_000]:
+                del self.buckets[stale]
+        return (1 - tokens) / self.rate
+
+
 @dataclass(frozen=True, slots=True)
 class Injection:
     delay_s: float = 0.0
@@ -145,8 +183,10 @@ class FaultMiddleware:
         faults: str | None = None,
         seed: int | None = None,
         methods: tuple[str, ...] = (),
+        rate_limit: str | None = None,
     ) -> None:
         self.app = app
+        self.limiter = RateLimiter(rate_limit) if rate_limit else None
         self.negotiator = negotiator
         self.latency = Latency.parse(latency) if latency else None
         self.faults = parse_faults(faults) if faults else ()
@@ -210,6 +250,22 @@ class FaultMiddleware:
         if scope["type"] != "http" or scope["path"].startswith("/__admin"):
             await self.app(scope, receive, send)
             return
+        if self.limiter is not None:
+            wait = self.limiter.wait(scope)
+            if wait > 0:
+                seconds = max(1, math.ceil(wait))
+                self.counts["rate-limited"] += 1
+                note = scope.get(NOTE)
+                if note is not None:
+                    note["Injected"] = {"Fault": "429", "Why": "--rate-limit"}
+                refusal = ApiError(
+                    429, "TooManyRequestsException",
+                    f"Too many requests from this caller (--rate-limit): send the request again after "
+                    f"{seconds} s.",
+                    headers={"Retry-After": str(seconds)},
+                )  # fmt: skip
+                await self._answer(scope, send, refusal)
+                return
         if not (self.latency or self.faults or b"__" in scope.get("query_string", b"")) and not any(
             name == b"prefer" for name, _ in scope["headers"]
         ):
@@ -288,7 +344,7 @@ class FaultMiddleware:
 
     def summary(self) -> str | None:
         """One line for the end of the run, or None when nothing was injected or asked for."""
-        if not self.counts and not (self.latency or self.faults):
+        if not self.counts and not (self.latency or self.faults or self.limiter):
             return None
         parts = [f"{self.counts['delay']} delays ({self.delayed_s:.1f} s in all)"]
         parts += [f"{name} {count}" for name, count in sorted(self.counts.items()) if name != "delay"]

@@ -70,6 +70,9 @@ class Settings:
     fault_seed: int | None = None
     # Only these methods get the global latency and faults (all when empty); /__admin never does.
     faults_on: tuple[str, ...] = ()
+    # Requests per second (`10/s`) or minute (`600/min`) each caller may send; past it, 429 with
+    # Retry-After. None: no limit.
+    rate_limit: str | None = None
     # --proxy: forward the spec's paths to this base URL (e.g. https://host/Cust12345) and check the
     # traffic against the spec instead of mocking; None serves the mock.
     proxy_url: str | None = None

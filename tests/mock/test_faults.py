@@ -184,3 +184,20 @@ def test_the_mock_counts_what_it_injected_when_it_stops() -> None:
     summary = [line for line in err.splitlines() if "injected" in line]
     assert summary and summary[-1].startswith("relation-mock: injected 20 delays"), err
     assert " 503 " in summary[-1] + " ", summary
+
+
+def test_a_rate_limit_counts_per_credential_and_answers_429_with_retry_after() -> None:
+    other = {"Authorization": "SOTicket 7T:anything"}
+    with mock_in_process(rate_limit="5/s", auth_any=True) as mock, mock.client() as client:
+        statuses = [client.get(PATH, headers=AUTH).status_code for _ in range(8)]
+        assert statuses[:5] == [200] * 5 and 429 in statuses[5:], statuses
+        refused = client.get(PATH, headers=AUTH)
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+        assert refused.json()["ErrorType"] == "TooManyRequestsException"
+        # Another credential has a bucket of its own; the admin API is never limited.
+        assert client.get(PATH, headers=other).status_code == 200
+        assert all(client.get("/__admin/requests").status_code == 200 for _ in range(10))
+        time.sleep(0.5)  # 5/s: a token every 0.2 s
+        assert client.get(PATH, headers=AUTH).status_code == 200
+    with pytest.raises(FaultSpecError, match="--rate-limit received"):
+        create_app(Settings(quiet=True, rate_limit="fast"))
