@@ -346,8 +346,14 @@ class FaultMiddleware:
         """One line for the end of the run, or None when nothing was injected or asked for."""
         if not self.counts and not (self.latency or self.faults or self.limiter):
             return None
-        parts = [f"{self.counts['delay']} delays ({self.delayed_s:.1f} s in all)"]
+        parts = (
+            [f"{self.counts['delay']} delays ({self.delayed_s:.1f} s in all)"]
+            if self.latency or self.counts["delay"]
+            else []
+        )
         parts += [f"{name} {count}" for name, count in sorted(self.counts.items()) if name != "delay"]
+        if not parts:
+            parts = ["nothing"]
         return "injected " + ", ".join(parts) + "."
 
 
