@@ -44,6 +44,7 @@ TESTS = Path(__file__).resolve().parent
 # keeps the promise.
 FAST = frozenset(
     {
+        "contracts/test_retry.py",
         "contracts/test_rules.py",
         "contracts/test_texts.py",
         "contracts/test_values.py",
