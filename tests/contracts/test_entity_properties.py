@@ -22,7 +22,13 @@ from contracts.results import FAILED, NOT_RUN, PASSED, WARNED, RunResult
 from contracts.suite import run_suite
 from mockserver import Settings, create_app
 from tests.contracts.conftest import QUICK
-from tests.servers.entity_breaks import ENTITY_BROKEN, EntityBroken, existing_contact_app, plain_refusal_app
+from tests.servers.entity_breaks import (
+    ENTITY_BROKEN,
+    EntityBroken,
+    contact_name_length_app,
+    existing_contact_app,
+    plain_refusal_app,
+)
 from tests.servers.runner import serve
 
 AUTH = {"Authorization": "Basic dGplMDpUamUw"}
@@ -212,3 +218,11 @@ def test_any_4xx_refuses_a_foreign_person_and_the_error_shape_is_a_warning_of_ou
         ]
     assert tolerant.status == WARNED and "error shape" in tolerant.failures[0].title, tolerant.failures
     assert strict.status == FAILED
+
+
+def test_a_contact_name_held_to_its_announced_length_passes_the_length_check() -> None:
+    with serve(contact_name_length_app()) as url:
+        outcome = _run(url, "--checks", "entity_text_lengths", *WRITE_ELSEWHERE).outcomes[
+            "entity_text_lengths"
+        ]
+    assert outcome.status == PASSED and outcome.cases >= 1

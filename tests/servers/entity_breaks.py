@@ -17,7 +17,7 @@ from typing import Any
 from starlette.types import ASGIApp
 
 from mockserver import Settings, create_app
-from tests.servers.asgi import Exchange, Reply, Rewrite, internal
+from tests.servers.asgi import Exchange, Reply, Rewrite, error_reply, internal
 
 CONTACT = re.compile(r"/api/v1/Contact/(\d+)/?", re.IGNORECASE)
 PERSON = re.compile(r"/api/v1/Person/(\d+)/?", re.IGNORECASE)
@@ -107,6 +107,33 @@ def contact_xml_differs(exchange: Exchange, reply: Reply) -> Reply:
     if CONTACT.fullmatch(exchange.path) and reply.status == 200 and "xml" in reply.media_type:
         reply.body = re.sub(rb"<Name>(.*?)</Name>", rb"<Name>\1 (xml)</Name>", reply.body, count=1)
     return reply
+
+
+NAME_LENGTH = 30
+
+
+def _announce_name_length(exchange: Exchange, reply: Reply) -> Reply:
+    """Contact answers announce FieldProperties.Name.FieldLength 30 (the mock announces none)."""
+    entity = reply.json() if reply.status == 200 and CONTACT.fullmatch(exchange.path) else None
+    if isinstance(entity, dict) and isinstance(entity.get("FieldProperties"), dict):
+        name = entity["FieldProperties"].get("Name")
+        if isinstance(name, dict):
+            name["FieldLength"] = NAME_LENGTH
+            reply.set_json(entity)
+    return reply
+
+
+def _refuse_long_name(exchange: Exchange) -> Reply | None:
+    body = _json(exchange)
+    name = body.get("Name") if isinstance(body, dict) else None
+    if exchange.method in ("PUT", "POST") and isinstance(name, str) and len(name) > NAME_LENGTH:
+        return error_reply(400, "ValidationException", f"Name is longer than {NAME_LENGTH} characters")
+    return None
+
+
+def contact_name_length_app() -> ASGIApp:
+    """A Contact Name of at most 30 characters, announced and kept: what entity_text_lengths accepts."""
+    return Rewrite(_mock(), on_request=_refuse_long_name, on_response=_announce_name_length)
 
 
 def contact_post_answers_381(exchange: Exchange, reply: Reply) -> Exchange | None:
@@ -251,6 +278,8 @@ ENTITY_BROKEN = (
                  _build(on_request=contact_precondition_ignored), "entity_preconditions"),
     EntityBroken("contact_delete_keeps", "a deleted Contact is gone",
                  _build(on_request=contact_delete_keeps), "entity_lifecycle"),
+    EntityBroken("contact_name_past_length_stored", "a Contact Name past its FieldLength is refused",
+                 _build(on_response=_announce_name_length), "entity_text_lengths"),
     EntityBroken("contact_xml_differs", "a Contact's XML answer holds its JSON values",
                  _build(on_response=contact_xml_differs), "entity_negotiation"),
     EntityBroken("echoes_contact_names", "a relation's contact names are read from the contacts",
