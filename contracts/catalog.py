@@ -118,9 +118,9 @@ _CHECKS = (
     _prop("foreign_person_refused", VENDOR, "a person of another contact is refused (4xx), nothing stored",
           "vendor: SourcePersonId 'The person must belong to the source contact'; PUT 400 'Bad request' "
           "(400 ValidationException naming the field: the mock's; error shape: ours)"),
-    _prop("derived_names_follow", VENDOR, "a renamed contact's name shows in its relations, never echoed",
-          "vendor: SourceContactName 'Name of the source contact' read from the referenced record; needs "
-          "--create-references against a URL"),
+    _prop("derived_names_follow", VENDOR, "a renamed contact or person shows in its relations (no echo)",
+          "vendor: SourceContactName 'Name of the source contact', SourcePersonName, read from the "
+          "referenced records; it creates them: --create-references against a URL"),
     _prop("entity_negotiation", VENDOR, "records the relation names read the same as XML and as JSON",
           "vendor GET Contact/Person/RelationDefinition/{id}: produces JSON and XML (reads only)"),
     _prop("entity_stored_as_sent", VENDOR, "every other resource's PUT answer and GET carry the fields sent",
