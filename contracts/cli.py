@@ -170,6 +170,11 @@ def build_parser() -> argparse.ArgumentParser:
         "the end); without it a property that needs one is not run",
     )  # fmt: skip
     parser.add_argument(
+        "--retry-429", action="store_true",
+        help="wait out a 429 Too Many Requests as its Retry-After says (at most 60 s) and send the request "
+        "again, up to 5 times; the report counts the retries",
+    )  # fmt: skip
+    parser.add_argument(
         "--every-media-type", action="store_true",
         help="send the coverage phase's every invalid body under every media type; by default a media "
         "type that repeats an earlier one's schema and parser (text/json after application/json, "
@@ -269,6 +274,7 @@ def parse_options(argv: list[str] | None = None) -> tuple[Options, argparse.Name
         max_failures=args.max_failures,
         all_resources=args.all_resources,
         create_references=args.create_references,
+        retry_429=args.retry_429,
         every_media_type=args.every_media_type,
     )
     writing = [method for method in options.methods if method != "GET"]

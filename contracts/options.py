@@ -88,6 +88,9 @@ class Options:
     # deleted at the end like the run's relations). Without it (or --all-resources) a property that
     # needs such a record is not run.
     create_references: bool = False
+    # Wait out a 429 as its Retry-After says and send the request again (the properties' requests;
+    # Schemathesis accepts 429, which the spec documents): a busy tenant is not a false failure.
+    retry_429: bool = False
     # Send the coverage phase's whole set of invalid bodies under every media type, also under those
     # that only repeat an earlier one's schema and parser (contracts.fuzzing.aliases).
     every_media_type: bool = False

@@ -94,6 +94,11 @@ def run_suite(options: Options, reporter: Reporter | None = None) -> RunResult:
             _sweep(context, ledger, result)
             if not options.read_only:
                 _restore(context, result)
+            retried, waited = context.retries()
+            if options.retry_429:
+                result.notes.append(
+                    f"--retry-429: {retried} requests sent again after a 429 ({waited:.1f} s waited)"
+                )
             context.close()
             result.cleanup_elapsed = time.monotonic() - cleanup
         if behind_proxy is not None and not result.interrupted:

@@ -27,6 +27,7 @@ import httpx
 from contracts.errors import CannotRunError, UnsafeRequest
 from contracts.options import Options
 from contracts.reporting.curl import curl_command, env_refs
+from contracts.retry import RetryOn429
 from contracts.safety.custody import Answer, Custody
 from contracts.safety.interrupts import shielded
 from contracts.safety.ledger import Ledger, is_id
@@ -111,7 +112,11 @@ class RelationClient:
         self.ledger = ledger
         self.template = template
         self.writes = writes
-        self._http = httpx.Client(timeout=options.request_timeout, follow_redirects=False)
+        # --retry-429: a busy tenant's 429 is waited out and the request sent again (contracts.retry).
+        self._retrying = RetryOn429(httpx.HTTPTransport()) if options.retry_429 else None
+        self._http = httpx.Client(
+            timeout=options.request_timeout, follow_redirects=False, transport=self._retrying
+        )
         self._env_refs = env_refs(options.request_headers(), sample_auth=options.auth_is_sample)
         self.custody = Custody(ledger, self._fetch, template, key) if ledger is not None else None
 
@@ -119,6 +124,13 @@ class RelationClient:
     def protected(self) -> int | None:
         """The id this client may PUT without having created it: the run's relation, on its path only."""
         return self.options.relation_id if self.template == PUT_PATH else None
+
+    @property
+    def retries(self) -> tuple[int, float]:
+        """Requests sent again after a 429 (--retry-429), and the seconds waited for them."""
+        if self._retrying is None:
+            return 0, 0.0
+        return self._retrying.retries, self._retrying.waited_s
 
     def close(self) -> None:
         self._http.close()

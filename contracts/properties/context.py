@@ -89,6 +89,11 @@ class Context:
             self.entity_clients[resource.item] = client
         return client
 
+    def retries(self) -> tuple[int, float]:
+        """Requests the properties sent again after a 429 (--retry-429), and the seconds waited."""
+        counts = [client.retries for client in (self.client, *self.entity_clients.values())]
+        return sum(n for n, _ in counts), sum(s for _, s in counts)
+
     def close(self) -> None:
         self.client.close()
         for client in self.entity_clients.values():
