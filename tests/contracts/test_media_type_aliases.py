@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.generation import GenerationMode
+from schemathesis.generation.meta import CoveragePhaseData, CoverageScenario
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from contracts.cli import main
-from contracts.fuzzing.aliases import aliases
+from contracts.cli import main, parse_options
+from contracts.fuzzing.aliases import CoverageSampler, aliases
+from contracts.fuzzing.run import _Start
 from mockserver import Settings, create_app
 from tests.contracts.conftest import QUICK
 from tests.servers.runner import serve
@@ -52,20 +59,44 @@ class _Counting:
         await self.app(scope, receive, send)
 
 
-def _coverage_put(*extra: str) -> Counter[str]:
+def test_an_alias_gets_one_case_of_each_kind_and_its_first_media_type_the_whole_set() -> None:
     counting = _Counting(create_app(Settings(quiet=True)))
     with serve(counting) as url:
         args = ["--url", url, *QUICK, "--phases", "coverage", "--methods", "PUT"]
-        assert main([*args, "--checks", "not_a_server_error", *extra]) == 0
-    return counting.seen
-
-
-def test_an_alias_gets_one_case_of_each_kind_unless_every_media_type_is_asked_for() -> None:
-    sampled, every = _coverage_put(), _coverage_put("--every-media-type")
+        assert main([*args, "--checks", "not_a_server_error"]) == 0
+    seen = counting.seen
     for alias, first in (("text/json", "application/json"), ("text/xml", "application/xml")):
-        # Every case under the first media type of the family, either way.
-        assert sampled[first] == every[first] > 300, (sampled, every)
-        # Under its alias: the whole set only when asked for; otherwise one of each kind of valid
-        # and invalid body (Schemathesis's coverage scenarios), a few, far fewer than the whole set.
-        assert every[alias] > 300, every
-        assert 5 <= sampled[alias] <= every[alias] / 10, (sampled, every)
+        assert seen[first] > 300, seen  # the whole set under the first media type of the family
+        assert 5 <= seen[alias] <= seen[first] / 10, seen  # one of each kind under its alias
+
+
+def _case(media_type: str, mode: GenerationMode, scenario: CoverageScenario, label: str = "PUT /x") -> Any:
+    data = CoveragePhaseData(scenario, "", None, media_type, ParameterLocation.BODY)
+    meta = SimpleNamespace(phase=SimpleNamespace(data=data), generation=SimpleNamespace(mode=mode))
+    bodies = [
+        SimpleNamespace(media_type=m, definition={"schema": ENTITY})
+        for m in ("application/json", "text/json")
+    ]
+    return SimpleNamespace(
+        meta=meta, media_type=media_type, operation=SimpleNamespace(label=label, body=bodies)
+    )
+
+
+def test_the_sampler_keeps_every_case_of_the_first_media_type_and_the_first_of_each_kind_of_an_alias() -> (
+    None
+):
+    sampler = CoverageSampler()
+    negative, positive = GenerationMode.NEGATIVE, GenerationMode.POSITIVE
+    wrong_type, valid = CoverageScenario.INCORRECT_TYPE, CoverageScenario.VALID_STRING
+    assert all(sampler.keep(_case("application/json", negative, wrong_type)) for _ in range(3))
+    assert sampler.keep(_case("text/json", negative, wrong_type))
+    assert not sampler.keep(_case("text/json", negative, wrong_type))  # the same kind again
+    assert sampler.keep(_case("text/json", positive, valid))  # another kind
+    assert sampler.keep(_case("text/json", negative, wrong_type, label="PATCH /x"))  # another operation
+
+
+def test_every_media_type_reaches_the_hooks_and_turns_the_sampling_off(tmp_path: Path) -> None:
+    for flag, expected in (([], ""), (["--every-media-type"], "1")):
+        options, _ = parse_options(["--url", "http://127.0.0.1:9", *flag])
+        start = _Start(options, "http://127.0.0.1:9", (), tmp_path, "", None, None, None, None)
+        assert start.environment(tmp_path / "p", tmp_path / "s")["CONTRACTS_EVERY_MEDIA_TYPE"] == expected
