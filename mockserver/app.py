@@ -48,6 +48,7 @@ from mockserver.negotiation import Negotiator
 from mockserver.responses import error_answer
 from mockserver.routes import RouteTable
 from mockserver.settings import ADMIN_SPEC, Settings
+from mockserver.speccheck import install as check_each_spec_once
 from mockserver.storage.fixtures import load_fixtures
 from mockserver.storage.memory import Collection, MemoryStore, Store, fixture_counts
 from mockserver.storage.sqlite import SqliteStore
@@ -166,6 +167,7 @@ def _vendor_error(
 
 def create_app(settings: Settings | None = None) -> ASGIApp:
     """Build the whole mock for one set of settings; raises StartupError subclasses with the fix."""
+    check_each_spec_once()
     settings = settings or Settings()
     if settings.admin_token is None and not listens_on_loopback_only(settings.host):
         raise StartupError(

@@ -757,3 +757,20 @@ def test_optional_headers_have_no_example_a_tool_would_send(spec: Spec, header: 
     assert found, header
     for parameter in found:
         assert "example" not in parameter and "examples" not in parameter, parameter
+
+
+def test_a_spec_connexion_refuses_is_refused_every_time_even_after_a_good_one_was_accepted(
+    tmp_path: Path,
+) -> None:
+    """mockserver.speccheck keeps only passing verdicts: a broken document never rides on them."""
+    from mockserver import Settings, create_app
+    from mockserver.errors import SpecError
+
+    create_app(Settings(quiet=True))
+    broken = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
+    broken["info"]["version"] = {"not": "a string"}  # the OpenAPI schema wants a string
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(broken), encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(SpecError):
+            create_app(Settings(quiet=True, spec_path=path))
