@@ -31,7 +31,9 @@ def test_a_postgresql_url_is_a_shared_database_and_anything_else_a_sqlite_file(
     assert parse_args(["--proxy", "http://127.0.0.1:9"]).state_url is None  # the proxy keeps no state
 
 
-def test_a_wrong_password_stops_the_mock_with_exit_2_and_one_masked_sentence(postgres: PostgresServer) -> None:
+def test_a_wrong_password_stops_the_mock_with_exit_2_and_one_masked_sentence(
+    postgres: PostgresServer,
+) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "mockserver", "--port", "0"],
         cwd=ROOT,
