@@ -185,8 +185,17 @@ class PostgresStore:
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[psycopg.Connection[Any]]:
-        """One step in one transaction; a read the step makes (a reference checked) joins it."""
-        with unavailable_on_database_errors(self.url), self._pool.connection() as conn, conn.transaction():
+        """One step in one transaction; a read the step makes (a reference checked) joins it.
+
+        In pipeline mode: BEGIN, the lock and the read go in one round trip, the save and COMMIT in
+        another (5 round trips per write become 2); the statements still run one after the other,
+        so the read's snapshot is taken after the lock is held."""
+        with (
+            unavailable_on_database_errors(self.url),
+            self._pool.connection() as conn,
+            conn.pipeline(),
+            conn.transaction(),
+        ):
             self._current = conn
             try:
                 yield conn
@@ -340,7 +349,12 @@ class PostgresJournal:
         if not pending:
             return
         try:
-            with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
+            with (
+                self._pool.connection() as conn,
+                conn.pipeline(),
+                conn.transaction(),
+                conn.cursor() as cursor,
+            ):
                 cursor.executemany(
                     "INSERT INTO rh_journal (entry) VALUES (%s)", [(text,) for text in pending]
                 )
