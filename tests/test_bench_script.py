@@ -226,3 +226,9 @@ def test_a_one_second_run_of_the_mock_writes_post_and_patch_rows_without_errors(
     assert len(rows) == 2, text
     assert all(row.endswith("| 0 |") for row in rows), rows  # no non-2xx answer, no socket error
     assert (tmp_path / "raw" / "wrk-r1-post-mock-c2.txt").is_file()
+    # The shared mock's rows (bench/replicas.py): SQLite and 1, 2, 4 PostgreSQL replicas, no errors;
+    # or, where no PostgreSQL server is installed, the reason they were left out.
+    replica_rows = [line for line in text.splitlines() if line.startswith(("| SQLite, 1", "| PostgreSQL, "))]
+    if "PostgreSQL's server binaries were not found" not in text:
+        assert len(replica_rows) == 8, text
+        assert all(row.endswith("| 0 | 0 |") for row in replica_rows), replica_rows

@@ -171,6 +171,10 @@ def test_the_proxy_adds_the_delay_and_never_forwards_a_faulted_request() -> None
         answer = httpx.get(proxy.url + PATH, headers={**AUTH, "Prefer": "delay=200"}, timeout=5)
         assert answer.status_code == 200 and time.perf_counter() - started >= 0.2
         assert [seen.method for seen in echo.seen[gets:]] == ["GET"]  # forwarded once, after the delay
+        # An injected fault is the proxy's own doing, never a violation of the upstream's.
+        violations = httpx.get(proxy.url + "/__admin/violations").json()
+        assert violations["Proxy"] is True and "Violations" in violations
+        assert not [v for v in violations.get("Violations", []) if v.get("Method") == "PUT"], violations
 
 
 def test_the_mock_counts_what_it_injected_when_it_stops() -> None:
