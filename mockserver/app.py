@@ -48,6 +48,7 @@ from mockserver.negotiation import Negotiator
 from mockserver.responses import error_answer
 from mockserver.routes import RouteTable
 from mockserver.settings import ADMIN_SPEC, Settings
+from mockserver.speccheck import explain as explain_spec
 from mockserver.speccheck import install as check_each_spec_once
 from mockserver.storage.fixtures import load_fixtures
 from mockserver.storage.memory import Collection, MemoryStore, Store, fixture_counts
@@ -175,7 +176,10 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
             "needs a token: received none, expected --admin-token TOKEN (the CLI makes one when none is "
             "given). Pass --admin-token, or --host 127.0.0.1."
         )
-    spec = SpecModel.load(settings.spec_path)
+    try:
+        spec = SpecModel.load(settings.spec_path)
+    except (AttributeError, TypeError, KeyError, ValueError, IndexError) as exc:  # a malformed document
+        raise explain_spec(settings.spec_path, read_yaml(settings.spec_path), exc) from exc
     admin_spec = read_yaml(ADMIN_SPEC)
     resources = resources_of(spec)  # a spec the engine cannot serve stops here, naming the path
     entities = {resource.name: EntityModel.of(resource) for resource in resources}

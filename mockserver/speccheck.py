@@ -8,9 +8,13 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from pathlib import Path
 from typing import Any
 
-from connexion.spec import Specification
+from connexion.exceptions import InvalidSpecification
+from connexion.spec import OpenAPISpecification, Specification
+
+from mockserver.errors import SpecError
 
 _passed: set[str] = set()
 _lock = threading.Lock()
@@ -34,3 +38,18 @@ def _validate_once(cls: type[Specification], spec: Any) -> None:
 def install() -> None:
     """Connexion's check, once per document per process (idempotent)."""
     Specification._validate_spec = classmethod(_validate_once)
+
+
+def explain(path: Path, document: Any, exc: Exception) -> SpecError:
+    """The sentence for a document our model could not read (`exc`): Connexion's own finding, which
+    names the place in the document that breaks the OpenAPI schema, when it has one."""
+    try:
+        OpenAPISpecification._validate_spec(document)
+    except InvalidSpecification as invalid:
+        return SpecError(f"The spec {path} is not a valid OpenAPI document: {invalid}")
+    except Exception:  # the schema check itself could not run on it: say what our reader met
+        pass
+    return SpecError(
+        f"The spec {path} cannot be served: reading it failed with {type(exc).__name__}: {exc}. "
+        "Check it against the OpenAPI 3.0 schema (make lint runs Spectral on openapi/)."
+    )

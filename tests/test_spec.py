@@ -774,3 +774,19 @@ def test_a_spec_connexion_refuses_is_refused_every_time_even_after_a_good_one_wa
     for _ in range(2):
         with pytest.raises(SpecError):
             create_app(Settings(quiet=True, spec_path=path))
+
+
+def test_a_document_the_model_cannot_read_stops_the_start_up_with_the_place_that_breaks_openapi(
+    tmp_path: Path,
+) -> None:
+    from mockserver import Settings, create_app
+    from mockserver.errors import SpecError
+
+    broken = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
+    broken["paths"]["/api/v1/Relation/{id}"]["put"]["responses"] = "not a mapping"
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(broken), encoding="utf-8")
+    with pytest.raises(SpecError) as refused:
+        create_app(Settings(quiet=True, spec_path=path))
+    assert str(refused.value).startswith(f"The spec {path} is not a valid OpenAPI document"), refused.value
+    assert "not a mapping" in str(refused.value)
