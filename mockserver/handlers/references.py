@@ -38,6 +38,11 @@ class Linker:
     def check(self, kind: str, entity: Mapping[str, Any]) -> None:
         """ApiError 400 naming every reference of `entity` that names no entity, or the wrong one."""
         problems: list[Violation] = []
+        self.store.prefetch(
+            (ref.resource, _id(get_path(entity, ref.path)))
+            for ref in self.links[kind].references
+            if ref.enforced and _id(get_path(entity, ref.path))
+        )
         for ref in self.links[kind].references:
             if not ref.enforced:
                 continue

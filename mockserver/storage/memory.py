@@ -66,6 +66,9 @@ def now_to_the_second() -> datetime:
 
 class Store(Protocol):
     def get(self, kind: str, entity_id: int) -> dict[str, Any] | None: ...
+    # A hint: these records are about to be read (a write's references); a store whose reads cost a
+    # round trip fetches them together. Memory and SQLite need no hint.
+    def prefetch(self, keys: Iterable[tuple[str, int]]) -> None: ...
     # When the store last went back to its fixtures (whole seconds, UTC). A reset moves an entity's
     # version back in time, so a client's If-Modified-Since from before it proves nothing.
     def reset_at(self) -> datetime | None: ...
@@ -104,6 +107,9 @@ class MemoryStore:
 
     def get(self, kind: str, entity_id: int) -> dict[str, Any] | None:
         return self._tables[kind].rows.get(entity_id)
+
+    def prefetch(self, keys: Iterable[tuple[str, int]]) -> None:
+        """Nothing to do: a read in memory costs no round trip."""
 
     def reset_at(self) -> datetime | None:
         return self._reset_at

@@ -230,6 +230,27 @@ class PostgresStore:
             pass
         return found
 
+    def prefetch(self, keys: Iterable[tuple[str, int]]) -> None:
+        """The records a write refers to, in one round trip, into this turn's cache (see `get`)."""
+        wanted = {key for key in keys if key not in self._turn}
+        if len(wanted) < 2:
+            return
+        query = "SELECT kind, id, body FROM rh_entity WHERE kind = ANY(%s) AND id = ANY(%s)"
+        params = (sorted({kind for kind, _ in wanted}), sorted({entity_id for _, entity_id in wanted}))
+        if self._current is not None:
+            rows = self._current.execute(query, params).fetchall()
+        else:
+            with unavailable_on_database_errors(self.url), self._pool.connection() as conn:
+                rows = conn.execute(query, params).fetchall()
+        found = {(kind, entity_id): json.loads(body) for kind, entity_id, body in rows}
+        try:
+            if not self._turn:
+                asyncio.get_running_loop().call_soon(self._turn.clear)
+        except RuntimeError:  # no event loop: nothing to scope the cache to
+            return
+        for key in wanted:
+            self._turn[key] = found.get(key)
+
     @staticmethod
     def _get(conn: psycopg.Connection[Any], kind: str, entity_id: int) -> dict[str, Any] | None:
         row = conn.execute(

@@ -160,6 +160,9 @@ class SqliteStore:
             ).fetchone()
         return json.loads(row[0]) if row else None
 
+    def prefetch(self, keys: Iterable[tuple[str, int]]) -> None:
+        """Nothing to do: a read of a local file costs no round trip."""
+
     def _save(self, kind: str, entity_id: int, body: dict[str, Any]) -> None:
         self._db.execute(
             "INSERT INTO entity (kind, id, body) VALUES (?, ?, ?) "
