@@ -330,7 +330,7 @@ class FaultMiddleware:
         elif fault == "malformed":
             transport.write(
                 b"HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"
-                b'Transfer-Encoding: chunked\r\n\r\n40\r\n{"RelationId": 918, "Comm'
+                b'Transfer-Encoding: chunked\r\n\r\n40\r\n{"cut short on purpose": tr'
             )
             transport.close()
         else:  # timeout: no answer until the client gives up (or HOLD_LIMIT_S)
