@@ -16,6 +16,7 @@ the shape (each resource left out is named in a note).
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +31,6 @@ from contracts.properties.client import XML, NoAnswer
 from contracts.properties.context import Context, NotRun
 from contracts.properties.entities import (
     ALL_RESOURCES,
-    EntityContext,
     EntityProperty,
     derived_names_follow,
     entity_contexts,
@@ -163,20 +163,7 @@ def run_property(
     info = CHECKS[prop.name]
     outcome = CheckOutcome(name=prop.name, engine=PROPERTY, basis=info.basis)
     seen: list[Failure] = []
-
-    def attempt(drawn: Any) -> None:
-        if seen:  # Hypothesis replays a failing example; the first sighting is the one to report
-            raise PropertyFailed(seen[0])
-        outcome.cases += 1
-        on_case()
-        try:
-            prop.check(ctx, drawn)
-        except PropertyFailed as exc:
-            seen.append(exc.failure)
-            raise
-        except NoAnswer as exc:
-            seen.append(Failure(prop.name, "the server gave no answer", "an HTTP answer", str(exc), exc.curl))
-            raise PropertyFailed(seen[0]) from exc
+    attempt = _attempt(prop.name, lambda drawn: prop.check(ctx, drawn), outcome, seen, on_case)
 
     try:
         if ctx.options.read_only and prop.writes:
@@ -230,7 +217,7 @@ def run_entity_property(
             ctx.notes.append(note)
     for ectx in contexts:
         seen: list[Failure] = []
-        attempt = _entity_attempt(prop, ectx, outcome, seen, on_case)
+        attempt = _attempt(prop.name, functools.partial(prop.check, ectx), outcome, seen, on_case)
         judged = outcome.cases
         try:
             if prop.strategy is None:
@@ -256,27 +243,27 @@ def run_entity_property(
     return outcome
 
 
-def _entity_attempt(
-    prop: EntityProperty,
-    ectx: EntityContext,
+def _attempt(
+    name: str,
+    check: Callable[[Any], None],
     outcome: CheckOutcome,
     seen: list[Failure],
     on_case: Callable[[], None],
 ) -> Callable[[Any], None]:
-    """One example of an entity property on one resource (as `run_property`'s `attempt`)."""
+    """One example of a property (of the relation, or an entity property on one resource)."""
 
     def attempt(drawn: Any) -> None:
-        if seen:
+        if seen:  # Hypothesis replays a failing example; the first sighting is the one to report
             raise PropertyFailed(seen[0])
         outcome.cases += 1
         on_case()
         try:
-            prop.check(ectx, drawn)
+            check(drawn)
         except PropertyFailed as exc:
             seen.append(exc.failure)
             raise
         except NoAnswer as exc:
-            seen.append(Failure(prop.name, "the server gave no answer", "an HTTP answer", str(exc), exc.curl))
+            seen.append(Failure(name, "the server gave no answer", "an HTTP answer", str(exc), exc.curl))
             raise PropertyFailed(seen[0]) from exc
 
     return attempt
