@@ -53,30 +53,20 @@ class MemoryJournal:
         self._entries.clear()
 
 
-class SqliteJournal:
-    """The last `size` entries of every process sharing `path`, in its table `journal`.
+class BatchedJournal:
+    """Entries written by the turn of the event loop, in one transaction each, after the answers were
+    sent (a direct call, with no loop running, writes at once). A subclass writes the batch
+    (`_write`), and a failure of the kinds it names (`failures`) drops the batch with one line on
+    stderr, never failing a request."""
 
-    Ids are the table's (AUTOINCREMENT: unique across processes, never reused, not even after a
-    clear); entries are listed in the order they were written. `fresh=True` empties the table: a
-    new run of the mock starts with an empty journal, as one process does.
-    """
+    failures: tuple[type[BaseException], ...] = ()
 
-    def __init__(self, path: Path, size: int, *, fresh: bool) -> None:
+    def __init__(self, size: int) -> None:
         self.size = size
         self._pending: list[str] = []
-        try:
-            self._db = sqlite3.connect(path, timeout=10.0, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA busy_timeout = 10000")
-            self._db.execute(
-                "CREATE TABLE IF NOT EXISTS journal "
-                "(id INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT NOT NULL)"
-            )
-            if fresh:
-                self._db.execute("DELETE FROM journal")
-        except sqlite3.Error as exc:  # a full disk at start-up
-            raise refusal(
-                path, f"cannot keep the workers' journal ({exc})", f"free space, or {PASS_ANOTHER}"
-            ) from exc
+
+    def _write(self, pending: list[str]) -> None:
+        raise NotImplementedError
 
     def append(self, entry: Entry) -> None:
         self._pending.append(json.dumps(entry))
@@ -91,19 +81,60 @@ class SqliteJournal:
         if not pending:
             return
         try:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.executemany("INSERT INTO journal (entry) VALUES (?)", [(text,) for text in pending])
-                self._db.execute(
-                    "DELETE FROM journal WHERE id <= (SELECT max(id) FROM journal) - ?", (self.size,)
-                )
-                self._db.execute("COMMIT")
-            except BaseException:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as exc:
-            sys.stderr.write(f"relation-mock: {len(pending)} journal entries were not kept ({exc}).\n")
+            self._write(pending)
+        except self.failures as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            sys.stderr.write(f"relation-mock: {len(pending)} journal entries were not kept ({first}).\n")
+
+    @staticmethod
+    def entries(rows: list[tuple[int, str]]) -> list[Entry]:
+        """(id, entry) rows, newest first, as the journal lists them: oldest first, each with its Id."""
+        out = []
+        for row_id, text in reversed(rows):
+            entry = json.loads(text)
+            entry["Id"] = row_id  # in place: "Id" stays the first field
+            out.append(entry)
+        return out
+
+
+class SqliteJournal(BatchedJournal):
+    """The last `size` entries of every process sharing `path`, in its table `journal`.
+
+    Ids are the table's (AUTOINCREMENT: unique across processes, never reused, not even after a
+    clear); entries are listed in the order they were written. `fresh=True` empties the table: a
+    new run of the mock starts with an empty journal, as one process does.
+    """
+
+    failures = (sqlite3.Error,)
+
+    def __init__(self, path: Path, size: int, *, fresh: bool) -> None:
+        super().__init__(size)
+        try:
+            self._db = sqlite3.connect(path, timeout=10.0, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA busy_timeout = 10000")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS journal "
+                "(id INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT NOT NULL)"
+            )
+            if fresh:
+                self._db.execute("DELETE FROM journal")
+        except sqlite3.Error as exc:  # a full disk at start-up
+            raise refusal(
+                path, f"cannot keep the workers' journal ({exc})", f"free space, or {PASS_ANOTHER}"
+            ) from exc
+
+    def _write(self, pending: list[str]) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.executemany("INSERT INTO journal (entry) VALUES (?)", [(text,) for text in pending])
+            self._db.execute(
+                "DELETE FROM journal WHERE id <= (SELECT max(id) FROM journal) - ?", (self.size,)
+            )
+            self._db.execute("COMMIT")
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
 
     def list(self) -> list[Entry]:
         self.flush()
@@ -111,12 +142,7 @@ class SqliteJournal:
             rows = self._db.execute(
                 "SELECT id, entry FROM journal ORDER BY id DESC LIMIT ?", (self.size,)
             ).fetchall()
-        entries = []
-        for row_id, text in reversed(rows):
-            entry = json.loads(text)
-            entry["Id"] = row_id  # in place: "Id" stays the first field
-            entries.append(entry)
-        return entries
+        return self.entries(rows)
 
     def clear(self) -> None:
         self._pending = []

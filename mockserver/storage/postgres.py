@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import sys
 import zlib
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -38,6 +37,7 @@ from psycopg import sql
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from mockserver.errors import ServiceUnavailable, StateFileError
+from mockserver.journal_store import BatchedJournal
 from mockserver.storage.memory import INT32_MAX, Build, Change, Collection, now_to_the_second
 
 SCHEMA_VERSION = 1
@@ -341,50 +341,34 @@ class PostgresStore:
         self._pool.close()
 
 
-class PostgresJournal:
+class PostgresJournal(BatchedJournal):
     """The last `size` entries of every replica, in the table `rh_journal` of the shared database.
 
-    As the SQLite journal: entries wait for the end of the event loop's turn and go in together, after
-    the answers were sent; a write that fails (the database is away) drops them with a line on stderr
-    and never fails a request. The journal is the database's, so a replica's restart keeps it; the
-    admin API's reset and DELETE /__admin/requests empty it for every replica.
+    As the SQLite journal (`BatchedJournal`: written by the event loop's turn, after the answers; a
+    failed write drops its entries with a line on stderr). The journal is the database's, so a
+    replica's restart keeps it; the admin API's reset and DELETE /__admin/requests empty it for every
+    replica.
     """
 
+    failures = (psycopg.Error, PoolTimeout)
+
     def __init__(self, url: str, size: int) -> None:
-        self.url, self.size = url, size
-        self._pending: list[str] = []
+        super().__init__(size)
+        self.url = url
         self._pool = ConnectionPool(
             url, min_size=1, max_size=1, timeout=REQUEST_TIMEOUT, kwargs={"autocommit": True}, open=True
         )
 
-    def append(self, entry: dict[str, Any]) -> None:
-        self._pending.append(json.dumps(entry))
-        if len(self._pending) == 1:
-            try:
-                asyncio.get_running_loop().call_soon(self.flush)
-            except RuntimeError:  # no event loop (a direct call): write at once
-                self.flush()
-
-    def flush(self) -> None:
-        pending, self._pending = self._pending, []
-        if not pending:
-            return
-        try:
-            with (
-                self._pool.connection() as conn,
-                conn.pipeline(),
-                conn.transaction(),
-                conn.cursor() as cursor,
-            ):
-                cursor.executemany(
-                    "INSERT INTO rh_journal (entry) VALUES (%s)", [(text,) for text in pending]
-                )
-                cursor.execute(
-                    "DELETE FROM rh_journal WHERE id <= (SELECT max(id) FROM rh_journal) - %s", (self.size,)
-                )
-        except (psycopg.Error, PoolTimeout) as exc:
-            sys.stderr.write(
-                f"relation-mock: {len(pending)} journal entries were not kept ({_first_line(exc)}).\n"
+    def _write(self, pending: list[str]) -> None:
+        with (
+            self._pool.connection() as conn,
+            conn.pipeline(),
+            conn.transaction(),
+            conn.cursor() as cursor,
+        ):
+            cursor.executemany("INSERT INTO rh_journal (entry) VALUES (%s)", [(text,) for text in pending])
+            cursor.execute(
+                "DELETE FROM rh_journal WHERE id <= (SELECT max(id) FROM rh_journal) - %s", (self.size,)
             )
 
     def list(self) -> list[dict[str, Any]]:
@@ -393,12 +377,7 @@ class PostgresJournal:
             rows = conn.execute(
                 "SELECT id, entry FROM rh_journal ORDER BY id DESC LIMIT %s", (self.size,)
             ).fetchall()
-        entries = []
-        for row_id, text in reversed(rows):
-            entry = json.loads(text)
-            entry["Id"] = row_id
-            entries.append(entry)
-        return entries
+        return self.entries(rows)
 
     def clear(self) -> None:
         self._pending = []
